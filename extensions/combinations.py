@@ -1,0 +1,60 @@
+"""The one table of answer combinations the template refuses.
+
+copier.yml calls ``{{ unsupported_combination() }}`` in the validator of every
+choice question, so a refused combination is stopped before anything is
+rendered, whichever question completes it.  The harness reads ``UNSUPPORTED``
+to leave those combinations out of the matrix and to assert that copier
+refuses each of them with its message.
+
+A rule is ``(conditions, reason)``: ``conditions`` maps question names to the
+set of values that trigger the rule (for a multi-select question, a rule
+matches when any selected value is in the set).  All conditions must hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from jinja2 import Environment, pass_context
+from jinja2.ext import Extension
+from jinja2.runtime import Context
+
+Rule = tuple[Mapping[str, frozenset[str]], str]
+
+UNSUPPORTED: tuple[Rule, ...] = (
+    # Example (when the options exist):
+    # ({"orm": frozenset({"none"}), "database": frozenset({"postgresql"})},
+    #  "orm=none keeps data in memory; it cannot use database=postgresql."),
+)
+
+
+def _matches(value: Any, allowed: frozenset[str]) -> bool:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(str(item) in allowed for item in value)
+    return str(value) in allowed
+
+
+def refusal(answers: Mapping[str, Any], rules: Iterable[Rule] = UNSUPPORTED) -> str:
+    """The reason ``answers`` are refused, or "" when every rule lets them through.
+
+    A rule whose questions are not all answered yet does not apply.
+    """
+    for conditions, reason in rules:
+        if all(name in answers and _matches(answers[name], allowed) for name, allowed in conditions.items()):
+            return f"unsupported combination: {reason}"
+    return ""
+
+
+@pass_context
+def unsupported_combination(context: Context) -> str:
+    answers = {name: context.get(name) for name in context.keys()}
+    return refusal(answers)
+
+
+class CombinationsExtension(Extension):
+    """Exposes ``unsupported_combination()`` to copier.yml validators."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.globals["unsupported_combination"] = unsupported_combination
