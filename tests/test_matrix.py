@@ -1,0 +1,242 @@
+"""The enumeration of answer combinations (tests/matrix.py), on synthetic and real copier.yml files."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.matrix import ROOT, Combination, Template, main, matrix_json
+
+SYNTHETIC = """
+_jinja_extensions:
+  - copier_template_extensions.TemplateExtensionLoader
+  - extensions/naming.py:NamingExtension
+project_name:
+  type: str
+  default: My Service
+package_name:
+  type: str
+  default: "{{ project_name | snake }}"
+api:
+  type: str
+  choices: [rest, graphql]
+  default: rest
+orm:
+  type: str
+  choices:
+    SQLAlchemy: sqlalchemy
+    SQLModel: sqlmodel
+    None (in memory):
+      value: none
+      validator: "{% if api == 'graphql' %}graphql needs an ORM{% endif %}"
+  default: sqlalchemy
+database:
+  type: str
+  when: "{{ orm != 'none' }}"
+  choices:
+    SQLite: sqlite
+    PostgreSQL: postgresql
+  default: sqlite
+features:
+  type: str
+  multiselect: true
+  choices: [auth, tasks]
+  default: [auth]
+docker:
+  type: bool
+  default: true
+python_version:
+  type: str
+  choices: ["3.11", "3.12"]
+  default: "{{ '3.11' }}"
+"""
+
+
+def make_template(tmp_path: Path, copier_yml: str = SYNTHETIC) -> Path:
+    (tmp_path / "extensions").mkdir(parents=True)
+    for name in ("naming.py", "combinations.py"):
+        shutil.copy(ROOT / "extensions" / name, tmp_path / "extensions" / name)
+    (tmp_path / "copier.yml").write_text(textwrap.dedent(copier_yml), encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def synthetic(tmp_path: Path) -> Template:
+    return Template(make_template(tmp_path))
+
+
+def test_axes_are_the_choice_and_bool_questions(synthetic: Template) -> None:
+    assert [question.name for question in synthetic.axes] == [
+        "api",
+        "orm",
+        "database",
+        "features",
+        "docker",
+        "python_version",
+    ]
+
+
+def test_full_is_the_valid_cartesian_product(synthetic: Template) -> None:
+    full = synthetic.full()
+    assert len(full) == len(set(full)), "no duplicates"
+    # rest: orm sqlalchemy/sqlmodel x 2 databases + orm none (database not asked) = 5
+    # graphql: orm none is disabled by its validator, so 2 x 2 = 4
+    # features: {auth}, {tasks}, {auth, tasks}; docker: 2; python: 2
+    assert len(full) == (5 + 4) * 3 * 2 * 2
+    none_orm = [combination for combination in full if combination.get("orm") == "none"]
+    assert none_orm, "the in-memory ORM is enumerated"
+    assert all(combination.get("database") is None for combination in none_orm), "`when` false drops the question"
+    assert all(combination.get("api") == "rest" for combination in none_orm), "a disabled choice is left out"
+    assert {combination.get("features") for combination in full} == {("auth",), ("tasks",), ("auth", "tasks")}
+    assert {combination.get("docker") for combination in full} == {False, True}
+
+
+def test_default_combination(synthetic: Template) -> None:
+    default = synthetic.default()
+    assert default.as_dict() == {
+        "api": "rest",
+        "orm": "sqlalchemy",
+        "database": "sqlite",
+        "features": ("auth",),
+        "docker": True,
+        "python_version": "3.11",
+    }
+    assert default.id == "api=rest-database=sqlite-docker=true-features=auth-orm=sqlalchemy-python_version=3.11"
+    assert default.combo == "api=rest,database=sqlite,docker=true,features=auth,orm=sqlalchemy,python_version=3.11"
+    assert default.data()["features"] == ["auth"]
+
+
+def test_pairwise_covers_every_valid_pair_and_is_smaller(synthetic: Template) -> None:
+    full = synthetic.full()
+    pairwise = synthetic.pairwise()
+    assert pairwise[0] == synthetic.default(), "the default combination is always tested"
+    assert set(pairwise) <= set(full)
+    needed = set().union(*(combination.pairs() for combination in full))
+    covered = set().union(*(combination.pairs() for combination in pairwise))
+    assert covered == needed
+    assert len(pairwise) < len(full) / 4
+
+
+def test_pairwise_is_deterministic(tmp_path: Path) -> None:
+    first = Template(make_template(tmp_path / "a")).pairwise()
+    second = Template(make_template(tmp_path / "b")).pairwise()
+    assert [combination.id for combination in first] == [combination.id for combination in second]
+    code = "from tests.matrix import Template; print([c.id for c in Template().pairwise()])"
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1, "independent of hash randomisation"
+
+
+def test_refused_combinations_are_left_out(tmp_path: Path) -> None:
+    rule = ({"api": frozenset({"graphql"}), "database": frozenset({"postgresql"})}, "graphql needs sqlite here")
+    template = Template(make_template(tmp_path), rules=[rule])
+    full = template.full()
+    assert not [c for c in full if c.get("api") == "graphql" and c.get("database") == "postgresql"]
+    assert [c for c in full if c.get("api") == "graphql" and c.get("database") == "sqlite"]
+    assert [c for c in full if c.get("api") == "rest" and c.get("database") == "postgresql"]
+    assert all(not template.refusal(template.context(c.as_dict())) for c in template.pairwise())
+
+
+def test_multiselect_rule_matches_any_selected_value(tmp_path: Path) -> None:
+    rule = ({"features": frozenset({"tasks"}), "docker": frozenset({"False"})}, "tasks run in docker")
+    template = Template(make_template(tmp_path), rules=[rule])
+    assert not [c for c in template.full() if "tasks" in (c.get("features") or ()) and c.get("docker") is False]
+
+
+def test_a_new_choice_joins_full_and_pairwise(tmp_path: Path) -> None:
+    before = Template(make_template(tmp_path / "before"))
+    config = yaml.safe_load(SYNTHETIC)
+    config["database"]["choices"]["MariaDB"] = "mysql"
+    after = Template(make_template(tmp_path / "after", yaml.safe_dump(config, sort_keys=False)))
+    assert not [c for c in before.full() if c.get("database") == "mysql"]
+    assert [c for c in after.full() if c.get("database") == "mysql"]
+    mysql_pairs = [c for c in after.pairwise() if c.get("database") == "mysql"]
+    for api, features in itertools.product(("rest", "graphql"), (("auth",), ("tasks",), ("auth", "tasks"))):
+        assert any(c.get("api") == api for c in mysql_pairs)
+        assert any(c.get("features") == features for c in mysql_pairs)
+
+
+def test_big_multiselect_uses_singles_plus_all(tmp_path: Path) -> None:
+    config = yaml.safe_load(SYNTHETIC)
+    config["features"]["choices"] = ["a", "b", "c", "d", "e"]
+    config["features"]["default"] = ["a"]
+    template = Template(make_template(tmp_path, yaml.safe_dump(config, sort_keys=False)))
+    values = {c.get("features") for c in template.full()}
+    assert values == {("a",), ("b",), ("c",), ("d",), ("e",), ("a", "b", "c", "d", "e")}
+
+
+def test_parse_combo(synthetic: Template) -> None:
+    combination = synthetic.parse_combo("api=graphql, features=auth+tasks")
+    assert combination.get("api") == "graphql"
+    assert combination.get("features") == ("auth", "tasks")
+    assert combination.get("python_version") == "3.11", "unnamed axes keep their default"
+    assert synthetic.parse_combo(combination.combo) == combination
+    assert synthetic.parse_combo("") == synthetic.default()
+    assert synthetic.parse_combo("orm=none").get("database") is None
+    with pytest.raises(ValueError, match="not a choice question"):
+        synthetic.parse_combo("project_name=x")
+    with pytest.raises(ValueError, match="not a valid combination"):
+        synthetic.parse_combo("api=soap")
+    with pytest.raises(ValueError, match="not key=value"):
+        synthetic.parse_combo("api")
+
+
+def test_every_combination_round_trips_through_its_combo_string(synthetic: Template) -> None:
+    for combination in synthetic.full():
+        assert synthetic.parse_combo(combination.combo) == combination
+
+
+def test_real_copier_yml() -> None:
+    template = Template()
+    config = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
+    choice_questions = {name for name, spec in config.items() if isinstance(spec, dict) and "choices" in spec}
+    assert choice_questions <= {question.name for question in template.axes}
+    full = template.full()
+    assert template.default() in full
+    for name in choice_questions:
+        spec = config[name]
+        values = spec["choices"].values() if isinstance(spec["choices"], dict) else spec["choices"]
+        for value in values:
+            assert any(c.get(name) == value for c in full) or template.refusal({name: value}), (name, value)
+    assert set(template.pairwise()) <= set(full)
+
+
+def test_combination_ids_are_readable() -> None:
+    combination = Combination.of({"python_version": "3.12", "database": "postgresql"})
+    assert combination.id == "database=postgresql-python_version=3.12"
+    assert combination.combo == "database=postgresql,python_version=3.12"
+
+
+def test_cli_prints_ids_and_github_matrix_json(capsys: pytest.CaptureFixture[str]) -> None:
+    lines: list[str] = []
+    assert main(["--matrix", "pairwise"], out=lines.append) == 0
+    assert lines == [combination.id for combination in Template().pairwise()]
+    assert main(["--matrix", "full", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document == matrix_json(Template().full())
+    assert {"id", "combo", "python"} <= set(document["include"][0])
+    completed = subprocess.run(
+        [sys.executable, "-m", "tests.matrix", "--matrix", "default", "--json"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert json.loads(completed.stdout)["include"][0]["id"] == Template().default().id
