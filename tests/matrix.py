@@ -171,9 +171,7 @@ def _truthy(value: Any) -> bool:
     except (TypeError, ValueError):
         pass
     text = str(value).strip().lower()
-    if text in {"", "n", "no", "f", "false", "off", "~", "null", "none"}:
-        return False
-    return True
+    return text not in {"", "n", "no", "f", "false", "off", "~", "null", "none"}
 
 
 @dataclass
@@ -325,9 +323,7 @@ class Template:
             return
         for value in self._values(question, context):
             as_context = list(value) if isinstance(value, tuple) else value
-            yield from self._expand(
-                index + 1, {**context, question.name: as_context}, {**chosen, question.name: value}
-            )
+            yield from self._expand(index + 1, {**context, question.name: as_context}, {**chosen, question.name: value})
 
     def full(self) -> list[Combination]:
         """Every valid combination, in copier.yml order of questions and choices."""
