@@ -1,0 +1,28 @@
+"""Our own error types.  Services and repositories raise these; only the HTTP layer
+(``core.problems``) knows which status code each one becomes."""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    """Base of every error the service raises on purpose."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFoundError(AppError):
+    """The requested entity does not exist."""
+
+
+class ConflictError(AppError):
+    """The change would break a uniqueness or consistency rule."""
+
+
+class DomainValidationError(AppError):
+    """The input is well-formed but breaks a business rule."""
+
+
+class RepositoryError(AppError):
+    """The database failed in a way the caller cannot fix (unreachable, timeout, ...)."""

@@ -1,0 +1,141 @@
+"""RFC 9457 problem details: the one place errors become HTTP responses."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .errors import AppError, ConflictError, DomainValidationError, NotFoundError, RepositoryError
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+UNPROCESSABLE = HTTPStatus(422)  # its name differs between Python versions
+
+ErrorT = TypeVar("ErrorT", bound=Exception)
+
+logger = structlog.get_logger(__name__)
+
+# Most specific first: the first class an error is an instance of wins.
+_STATUS_BY_ERROR: tuple[tuple[type[AppError], HTTPStatus], ...] = (
+    (NotFoundError, HTTPStatus.NOT_FOUND),
+    (ConflictError, HTTPStatus.CONFLICT),
+    (DomainValidationError, UNPROCESSABLE),
+    (RepositoryError, HTTPStatus.SERVICE_UNAVAILABLE),
+)
+
+
+class ValidationIssue(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(default="about:blank", description="URI reference identifying the problem type")
+    title: str = Field(description="Short, human-readable summary of the problem type")
+    status: int = Field(description="HTTP status code")
+    detail: str | None = Field(default=None, description="Explanation specific to this occurrence")
+    instance: str | None = Field(default=None, description="URI reference of this occurrence")
+    request_id: str | None = Field(default=None, description="Correlates with the X-Request-ID header")
+    errors: list[ValidationIssue] | None = Field(default=None, description="Field errors (422 only)")
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries documenting problem details for ``statuses``."""
+    return {
+        status: {
+            "model": Problem,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+def problem_response(
+    request: Request, status: int, detail: str | None = None, **extensions: Any
+) -> JSONResponse:
+    phrase = HTTPStatus(status).phrase
+    problem = Problem(
+        type="about:blank",
+        title=phrase,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        request_id=structlog.contextvars.get_contextvars().get("request_id"),
+        **extensions,
+    )
+    return JSONResponse(
+        jsonable_encoder(problem, exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+def status_for(error: AppError) -> HTTPStatus:
+    for error_type, status in _STATUS_BY_ERROR:
+        if isinstance(error, error_type):
+            return status
+    return HTTPStatus.INTERNAL_SERVER_ERROR
+
+
+def _app_error(request: Request, error: AppError) -> JSONResponse:
+    status = status_for(error)
+    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+        logger.error("request failed", error=error.detail, exc_info=error)
+    return problem_response(request, status, error.detail)
+
+
+def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    issues = [
+        ValidationIssue(
+            loc=list(item.get("loc", ())),
+            msg=str(item.get("msg", "")),
+            type=str(item.get("type", "")),
+        )
+        for item in error.errors()
+    ]
+    return problem_response(request, UNPROCESSABLE, "The request is not valid; see errors.", errors=issues)
+
+
+def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    detail = error.detail if error.detail != HTTPStatus(error.status_code).phrase else None
+    response = problem_response(request, error.status_code, detail)
+    if error.headers:
+        response.headers.update(error.headers)
+    return response
+
+
+def _unhandled_error(request: Request, error: Exception) -> JSONResponse:
+    logger.error("unhandled error", exc_info=error)
+    return problem_response(request, HTTPStatus.INTERNAL_SERVER_ERROR, "An unexpected error occurred.")
+
+
+def _handler(
+    error_type: type[ErrorT], render: Callable[[Request, ErrorT], JSONResponse]
+) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def handle(request: Request, error: Exception) -> JSONResponse:
+        if not isinstance(error, error_type):  # Starlette only routes error_type here
+            raise error
+        return render(request, error)
+
+    return handle
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _handler(AppError, _app_error))
+    app.add_exception_handler(RequestValidationError, _handler(RequestValidationError, _validation_error))
+    app.add_exception_handler(StarletteHTTPException, _handler(StarletteHTTPException, _http_error))
+    app.add_exception_handler(Exception, _handler(Exception, _unhandled_error))

@@ -1,0 +1,98 @@
+"""Generic repository: small, named data-access verbs and no business rules.
+
+Database exceptions never leave a repository: they become ``NotFoundError``,
+``ConflictError`` or ``RepositoryError`` from ``core.errors``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .errors import ConflictError, NotFoundError, RepositoryError
+from .models import Entity
+
+EntityT = TypeVar("EntityT", bound=Entity)
+
+
+@asynccontextmanager
+async def translate_database_errors(entity_name: str) -> AsyncIterator[None]:
+    try:
+        yield
+    except IntegrityError as error:
+        raise ConflictError(f"{entity_name} conflicts with an existing record") from error
+    except SQLAlchemyError as error:
+        raise RepositoryError(f"database error while accessing {entity_name}") from error
+
+
+class SQLAlchemyRepository(Generic[EntityT]):
+    """CRUD verbs for one entity type; subclasses set ``model`` and add domain queries."""
+
+    model: type[EntityT]
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def entity_name(self) -> str:
+        return self.model.__name__
+
+    async def get(self, entity_id: uuid.UUID) -> EntityT:
+        entity = await self.get_one_or_none(id=entity_id)
+        if entity is None:
+            raise NotFoundError(f"{self.entity_name} {entity_id} was not found")
+        return entity
+
+    async def get_one_or_none(self, **filters: Any) -> EntityT | None:
+        async with translate_database_errors(self.entity_name):
+            result = await self.session.execute(self._select().filter_by(**filters))
+            return result.scalar_one_or_none()
+
+    async def list_and_count(
+        self, *, limit: int, offset: int, where: ColumnElement[bool] | None = None
+    ) -> tuple[list[EntityT], int]:
+        """A page of entities, oldest first, and the total number matching ``where``."""
+        statement = self._select()
+        count = select(func.count()).select_from(self.model)
+        if where is not None:
+            statement = statement.where(where)
+            count = count.where(where)
+        statement = statement.order_by(self.model.created_at, self.model.id)
+        async with translate_database_errors(self.entity_name):
+            total = (await self.session.execute(count)).scalar_one()
+            rows = (await self.session.execute(statement.limit(limit).offset(offset))).scalars()
+            return list(rows), total
+
+    async def add(self, entity: EntityT) -> EntityT:
+        async with translate_database_errors(self.entity_name):
+            self.session.add(entity)
+            await self.session.flush()
+            await self.session.refresh(entity)
+        return entity
+
+    async def update(self, entity: EntityT, changes: Mapping[str, Any]) -> EntityT:
+        async with translate_database_errors(self.entity_name):
+            for field, value in changes.items():
+                setattr(entity, field, value)
+            await self.session.flush()
+            await self.session.refresh(entity)
+        return entity
+
+    async def delete(self, entity: EntityT) -> None:
+        async with translate_database_errors(self.entity_name):
+            await self.session.delete(entity)
+            await self.session.flush()
+
+    async def exists(self, **filters: Any) -> bool:
+        statement = select(self._select().filter_by(**filters).exists())
+        async with translate_database_errors(self.entity_name):
+            return bool((await self.session.execute(statement)).scalar())
+
+    def _select(self) -> Select[tuple[EntityT]]:
+        return select(self.model)
