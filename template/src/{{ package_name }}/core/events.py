@@ -24,7 +24,7 @@ class DomainEvent:
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
-    def name(self) -> str:
+    def event_type(self) -> str:
         return type(self).__name__
 
 
@@ -53,4 +53,4 @@ class EventBus:
                 try:
                     await handler(event)
                 except Exception:
-                    logger.exception("event handler failed", event=event.name, handler=repr(handler))
+                    logger.exception("event handler failed", event=event.event_type, handler=repr(handler))
