@@ -53,4 +53,4 @@ class EventBus:
                 try:
                     await handler(event)
                 except Exception:
-                    logger.exception("event handler failed", event=event.event_type, handler=repr(handler))
+                    logger.exception("event handler failed", event_type=event.event_type, handler=repr(handler))
