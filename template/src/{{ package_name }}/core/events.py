@@ -44,7 +44,9 @@ class EventBus:
     def __init__(self) -> None:
         self._handlers: defaultdict[type[DomainEvent], list[Handler]] = defaultdict(list)
 
-    def subscribe(self, event_type: type[EventT], handler: Callable[[EventT], Awaitable[None]]) -> None:
+    def subscribe(
+        self, event_type: type[EventT], handler: Callable[[EventT], Awaitable[None]]
+    ) -> None:
         self._handlers[event_type].append(handler)
 
     async def publish(self, event: DomainEvent) -> None:
@@ -53,4 +55,6 @@ class EventBus:
                 try:
                     await handler(event)
                 except Exception:
-                    logger.exception("event handler failed", event_type=event.event_type, handler=repr(handler))
+                    logger.exception(
+                        "event handler failed", event_type=event.event_type, handler=repr(handler)
+                    )

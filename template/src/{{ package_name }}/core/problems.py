@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from typing import Any, TypeVar
 
 import structlog
@@ -43,13 +43,19 @@ class Problem(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    type: str = Field(default="about:blank", description="URI reference identifying the problem type")
+    type: str = Field(
+        default="about:blank", description="URI reference identifying the problem type"
+    )
     title: str = Field(description="Short, human-readable summary of the problem type")
     status: int = Field(description="HTTP status code")
     detail: str | None = Field(default=None, description="Explanation specific to this occurrence")
     instance: str | None = Field(default=None, description="URI reference of this occurrence")
-    request_id: str | None = Field(default=None, description="Correlates with the X-Request-ID header")
-    errors: list[ValidationIssue] | None = Field(default=None, description="Field errors (422 only)")
+    request_id: str | None = Field(
+        default=None, description="Correlates with the X-Request-ID header"
+    )
+    errors: list[ValidationIssue] | None = Field(
+        default=None, description="Field errors (422 only)"
+    )
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -107,7 +113,9 @@ def _validation_error(request: Request, error: RequestValidationError) -> JSONRe
         )
         for item in error.errors()
     ]
-    return problem_response(request, UNPROCESSABLE, "The request is not valid; see errors.", errors=issues)
+    return problem_response(
+        request, UNPROCESSABLE, "The request is not valid; see errors.", errors=issues
+    )
 
 
 def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
@@ -120,7 +128,9 @@ def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse
 
 def _unhandled_error(request: Request, error: Exception) -> JSONResponse:
     logger.error("unhandled error", exc_info=error)
-    return problem_response(request, HTTPStatus.INTERNAL_SERVER_ERROR, "An unexpected error occurred.")
+    return problem_response(
+        request, HTTPStatus.INTERNAL_SERVER_ERROR, "An unexpected error occurred."
+    )
 
 
 def _handler(
@@ -136,6 +146,8 @@ def _handler(
 
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _handler(AppError, _app_error))
-    app.add_exception_handler(RequestValidationError, _handler(RequestValidationError, _validation_error))
+    app.add_exception_handler(
+        RequestValidationError, _handler(RequestValidationError, _validation_error)
+    )
     app.add_exception_handler(StarletteHTTPException, _handler(StarletteHTTPException, _http_error))
     app.add_exception_handler(Exception, _handler(Exception, _unhandled_error))
