@@ -1,0 +1,454 @@
+"""Render answer combinations with copier and verify each rendered project as its own CI would.
+
+The pieces, used by tests/conftest.py and the tests:
+
+- ``snapshot()``: one consistent copy of the template for a whole run, taken
+  from the working tree (uncommitted and untracked changes included), so
+  what is tested is what is on disk, not the last commit;
+- ``render()``: ``copier.run_copy`` of one combination;
+- static checks: no leftover template syntax, every ``.py`` compiles, every
+  TOML/YAML file parses;
+- ``Toolchain``: where the project's tools run from, either the shared
+  virtualenv (the union of every rendered project's dependencies, read from
+  their pyproject.toml, built once and reused while that union is unchanged;
+  the project runs from ``PYTHONPATH=src``) or, in ``--isolated`` mode, a
+  fresh venv inside the project where it is installed as its README says;
+- ``verify()``: every check in order, each timed, all of them run even when
+  one fails, so one report shows everything that is wrong.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.matrix import PYTHON_QUESTION, ROOT, Combination, format_value
+
+HARNESS_DIR = Path(os.environ.get("HARNESS_DIR", ROOT / ".harness")).resolve()
+STEP_TIMEOUT = float(os.environ.get("HARNESS_STEP_TIMEOUT", "900"))
+OUTPUT_TAIL_LINES = 60
+
+# Environment variables a project's checks must not inherit from whoever runs the harness.
+_SCRUBBED_PREFIXES = ("PYTEST_", "COV_CORE_", "MYPY", "RUFF_")
+_SCRUBBED = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "CONDA_PREFIX", "__PYVENV_LAUNCHER__"}
+
+# Template syntax that must not survive rendering.  GitHub workflow expressions
+# (``${{ ... }}``) are allowed in workflow files; nothing else is.
+LEFTOVER = re.compile(r"\{\{|\{%|\{#")
+GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
+TEXT_SUFFIXES_SKIPPED = {".png", ".jpg", ".jpeg", ".gif", ".ico", ".sqlite3", ".db", ".pyc", ".whl", ".gz", ".zip"}
+SKIPPED_DIRS = {".git", ".venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+
+
+# -- template snapshot and rendering ------------------------------------------------------------
+
+
+def _git(*args: str, cwd: Path, env: Mapping[str, str] | None = None) -> str:
+    completed = subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
+    return completed.stdout
+
+
+def snapshot(template: Path, destination: Path) -> Path:
+    """Copy ``template`` as it is on disk into a git repository at ``destination``.
+
+    copier renders a git template from a commit: with ``vcs_ref=None`` from
+    its latest tag (so a tagged repo would test the tag, not the working
+    tree), with ``vcs_ref="HEAD"`` from HEAD plus the dirty changes, which it
+    re-reads for every render.  Taking one snapshot per run (HEAD with the
+    working tree's tracked, modified and untracked-but-not-ignored files
+    committed on top, which is what copier itself does for a dirty HEAD) gives
+    every combination the same template even while someone edits it.
+    """
+    template = template.resolve()
+    if destination.exists():
+        shutil.rmtree(destination)
+    if not (template / ".git").exists():
+        shutil.copytree(template, destination, ignore=shutil.ignore_patterns(".venv", ".harness", ".nox"))
+        return destination
+    _git("clone", "--quiet", "--no-checkout", str(template), str(destination), cwd=template.parent)
+    identity = {
+        "GIT_AUTHOR_NAME": "harness",
+        "GIT_AUTHOR_EMAIL": "harness@localhost",
+        "GIT_COMMITTER_NAME": "harness",
+        "GIT_COMMITTER_EMAIL": "harness@localhost",
+        "GIT_WORK_TREE": str(template),
+    }
+    if _git("status", "--porcelain", cwd=template).strip():
+        _git("--git-dir=.git", "add", "-A", cwd=destination, env=identity)
+        _git(
+            "--git-dir=.git",
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "--no-gpg-sign",
+            "-m",
+            "harness: working tree",
+            cwd=destination,
+            env=identity,
+        )
+    _git("checkout", "--quiet", "-f", "HEAD", cwd=destination)
+    return destination
+
+
+def run_copier(template: Path, destination: Path, data: Mapping[str, Any], **kwargs: Any) -> None:
+    """``copier copy --trust --defaults`` of ``template`` (a snapshot) with ``data``."""
+    import copier
+
+    options: dict[str, Any] = {"defaults": True, "unsafe": True, "quiet": True, "vcs_ref": "HEAD"}
+    options.update(kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        copier.run_copy(str(template), str(destination), data=dict(data), **options)
+
+
+@dataclass
+class Rendered:
+    """Where a combination was rendered, or why it could not be."""
+
+    combination: str
+    path: str
+    seconds: float
+    error: str = ""
+
+    @property
+    def project(self) -> Path:
+        return Path(self.path)
+
+
+def render(template: Path, destination: Path, combination: Combination) -> Rendered:
+    started = time.perf_counter()
+    if destination.exists():
+        shutil.rmtree(destination)
+    try:
+        run_copier(template, destination, combination.data())
+    except Exception as error:  # the test reports it
+        return Rendered(combination.id, str(destination), time.perf_counter() - started, f"{type(error).__name__}: {error}")
+    return Rendered(combination.id, str(destination), time.perf_counter() - started)
+
+
+# -- static checks ------------------------------------------------------------------------------
+
+
+def project_files(project: Path) -> Iterable[Path]:
+    for dirpath, dirnames, filenames in os.walk(project):
+        dirnames[:] = sorted(name for name in dirnames if name not in SKIPPED_DIRS)
+        for filename in sorted(filenames):
+            yield Path(dirpath) / filename
+
+
+def _text(path: Path) -> str | None:
+    if path.suffix in TEXT_SUFFIXES_SKIPPED:
+        return None
+    data = path.read_bytes()
+    if b"\0" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def leftover_template_syntax(project: Path) -> list[str]:
+    """``path:line: text`` for every line still holding Jinja syntax."""
+    problems = []
+    for path in project_files(project):
+        text = _text(path)
+        if text is None:
+            continue
+        relative = path.relative_to(project).as_posix()
+        if relative.startswith(".github/workflows/"):
+            text = GITHUB_EXPRESSION.sub("", text)
+        if path.name.endswith(".jinja"):
+            problems.append(f"{relative}: a .jinja file was copied instead of rendered")
+        for number, line in enumerate(text.splitlines(), 1):
+            if LEFTOVER.search(line):
+                problems.append(f"{relative}:{number}: {line.strip()}")
+    return problems
+
+
+def syntax_errors(project: Path) -> list[str]:
+    """Files that do not compile (``.py``) or parse (``.toml``, ``.yaml``, ``.yml``, ``.json``)."""
+    problems = []
+    for path in project_files(project):
+        relative = path.relative_to(project).as_posix()
+        try:
+            if path.suffix == ".py":
+                compile(path.read_text(encoding="utf-8"), relative, "exec", flags=ast.PyCF_ONLY_AST)
+            elif path.suffix == ".toml":
+                tomllib.loads(path.read_text(encoding="utf-8"))
+            elif path.suffix in {".yaml", ".yml"}:
+                list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+            elif path.suffix == ".json":
+                json.loads(path.read_text(encoding="utf-8"))
+        except (SyntaxError, ValueError, yaml.YAMLError) as error:
+            problems.append(f"{relative}: {type(error).__name__}: {error}")
+    return problems
+
+
+# -- dependencies and toolchains ----------------------------------------------------------------
+
+
+def project_requirements(project: Path, extra: str = "dev") -> list[str]:
+    """``[project].dependencies`` plus the ``dev`` extra (or dependency group) of a rendered project."""
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    metadata = pyproject.get("project", {})
+    requirements = list(metadata.get("dependencies", []))
+    requirements += metadata.get("optional-dependencies", {}).get(extra, [])
+    groups = pyproject.get("dependency-groups", {})
+
+    def group(name: str) -> list[str]:
+        result = []
+        for item in groups.get(name, []):
+            result += group(item["include-group"]) if isinstance(item, dict) else [item]
+        return result
+
+    requirements += group(extra)
+    own_name = re.sub(r"[-_.]+", "-", str(metadata.get("name", ""))).lower()
+    return [
+        requirement
+        for requirement in requirements
+        if re.sub(r"[-_.]+", "-", re.split(r"[\s\[<>=!~;@]", requirement, maxsplit=1)[0]).lower() != own_name
+    ]
+
+
+def python_for(combination: Combination) -> str:
+    """The interpreter for a combination: ``python<version>`` when it exists, else the harness's own."""
+    wanted = combination.get(PYTHON_QUESTION)
+    if wanted is not None:
+        found = shutil.which(f"python{format_value(wanted)}")
+        if found:
+            return found
+    return sys.executable
+
+
+def interpreter_version(python: str) -> str:
+    completed = subprocess.run(
+        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return completed.stdout.strip()
+
+
+def _venv_bin(venv: Path) -> Path:
+    return venv / ("Scripts" if os.name == "nt" else "bin")
+
+
+def create_venv(python: str, venv: Path) -> None:
+    if venv.exists():
+        shutil.rmtree(venv)
+    subprocess.run([python, "-m", "venv", str(venv)], check=True, capture_output=True, text=True)
+
+
+def pip_install(venv: Path, *args: str, cwd: Path | None = None) -> None:
+    command = [str(_venv_bin(venv) / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q", *args]
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    if completed.returncode:
+        raise RuntimeError(f"{shlex.join(command)} failed:\n{completed.stdout}\n{completed.stderr}")
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """The virtualenv a project's checks run in."""
+
+    venv: Path
+    shared: bool
+
+    @property
+    def bin(self) -> Path:
+        return _venv_bin(self.venv)
+
+    def env(self, project: Path, extra: Mapping[str, str] | None = None, cache_key: str = "") -> dict[str, str]:
+        env = {
+            name: value
+            for name, value in os.environ.items()
+            if name not in _SCRUBBED and not name.startswith(_SCRUBBED_PREFIXES) and not name.endswith("DATABASE_URL")
+        }
+        env["PATH"] = os.pathsep.join([str(self.bin), env.get("PATH", "")])
+        env["VIRTUAL_ENV"] = str(self.venv)
+        env["NO_COLOR"] = "1"
+        if self.shared:
+            # The project is not installed in the shared env: it runs from its source tree.
+            env["PYTHONPATH"] = str(project / "src")
+            caches = HARNESS_DIR / "cache"
+            env["RUFF_CACHE_DIR"] = str(caches / "ruff")
+            # mypy's cache is only valid for one set of options and one module->path
+            # mapping: one per combination (a re-run of the same combination reuses it).
+            env["MYPY_CACHE_DIR"] = str(caches / "mypy" / (cache_key or "default"))
+        env.update(extra or {})
+        return env
+
+
+def ensure_shared_venv(requirements: Iterable[str], python: str = sys.executable) -> Toolchain:
+    """The shared virtualenv for ``python`` holding ``requirements``; rebuilt only when they change.
+
+    The caller holds a lock (tests/conftest.py) so parallel workers build it once.
+    """
+    wanted = sorted(set(requirements))
+    version = interpreter_version(python)
+    venv = HARNESS_DIR / f"venv-py{version}"
+    digest = hashlib.sha256("\n".join([python, version, *wanted]).encode()).hexdigest()
+    stamp = venv / "harness-requirements.sha256"
+    if stamp.exists() and stamp.read_text(encoding="utf-8").strip() == digest:
+        return Toolchain(venv, shared=True)
+    HARNESS_DIR.mkdir(parents=True, exist_ok=True)
+    create_venv(python, venv)
+    pip_install(venv, *wanted)
+    (venv / "harness-requirements.txt").write_text("\n".join(wanted) + "\n", encoding="utf-8")
+    stamp.write_text(digest + "\n", encoding="utf-8")
+    return Toolchain(venv, shared=True)
+
+
+def readme_install_command(project: Path) -> list[str]:
+    """The ``pip install`` command of the project's README that installs the project itself."""
+    readme = project / "README.md"
+    if not readme.exists():
+        raise AssertionError("the rendered project has no README.md to take its install command from")
+    for line in readme.read_text(encoding="utf-8").splitlines():
+        command = line.strip().lstrip("$ ").strip()
+        for part in command.split("&&"):
+            words = shlex.split(part.strip())
+            if words[:2] == ["pip", "install"] or words[:4] == ["python", "-m", "pip", "install"]:
+                if "-e" in words or "--editable" in words or "." in words or any(w.startswith(".[") for w in words):
+                    return words
+    raise AssertionError("README.md has no `pip install` command installing the project (e.g. pip install -e '.[dev]')")
+
+
+def isolated_toolchain(project: Path, python: str) -> tuple[Toolchain, float]:
+    """A fresh ``.venv`` inside the project, installed exactly as its README says."""
+    started = time.perf_counter()
+    venv = project / ".venv"
+    create_venv(python, venv)
+    toolchain = Toolchain(venv, shared=False)
+    command = readme_install_command(project)
+    env = toolchain.env(project)
+    completed = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
+    if completed.returncode:
+        raise AssertionError(
+            f"`{shlex.join(command)}` (from README.md) failed:\n{tail(completed.stdout + completed.stderr)}"
+        )
+    return toolchain, time.perf_counter() - started
+
+
+# -- verification -------------------------------------------------------------------------------
+
+
+def tail(text: str, lines: int = OUTPUT_TAIL_LINES) -> str:
+    kept = text.rstrip().splitlines()
+    cut = len(kept) - lines
+    return "\n".join(([f"[... {cut} lines cut ...]"] if cut > 0 else []) + kept[-lines:])
+
+
+@dataclass
+class Step:
+    name: str
+    ok: bool
+    seconds: float
+    output: str = ""
+    command: str = ""
+
+
+# The commands every rendered project must pass, in order: what its own CI runs.
+COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ruff check", ("ruff", "check", ".")),
+    ("ruff format", ("ruff", "format", "--check", ".")),
+    ("mypy", ("mypy",)),
+    ("lint-imports", ("lint-imports",)),
+    ("deptry", ("deptry", ".")),
+    ("pytest", ("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")),
+)
+STATIC_CHECKS: tuple[tuple[str, Callable[[Path], list[str]]], ...] = (
+    ("no template syntax left", leftover_template_syntax),
+    ("files parse", syntax_errors),
+)
+
+
+def run_step(
+    name: str, command: Sequence[str], project: Path, toolchain: Toolchain, env: Mapping[str, str]
+) -> Step:
+    started = time.perf_counter()
+    executable = shutil.which(command[0], path=str(toolchain.bin))
+    if executable is None:
+        return Step(name, False, 0.0, f"{command[0]} is not installed in {toolchain.venv}", shlex.join(command))
+    try:
+        completed = subprocess.run(
+            [executable, *command[1:]],
+            cwd=project,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=STEP_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        output = f"timed out after {STEP_TIMEOUT:.0f}s\n{error.stdout or ''}{error.stderr or ''}"
+        return Step(name, False, time.perf_counter() - started, output, shlex.join(command))
+    output = (completed.stdout or "") + (completed.stderr or "")
+    return Step(name, completed.returncode == 0, time.perf_counter() - started, output, shlex.join(command))
+
+
+def verify(
+    project: Path,
+    toolchain: Toolchain,
+    extra_env: Mapping[str, str] | None = None,
+    only: Iterable[str] | None = None,
+    cache_key: str = "",
+) -> list[Step]:
+    """Run every check (or those named in ``only``) on a rendered project; never stops early."""
+    selected = set(only) if only is not None else None
+    steps = []
+    for name, check in STATIC_CHECKS:
+        if selected is None or name in selected:
+            started = time.perf_counter()
+            problems = check(project)
+            steps.append(Step(name, not problems, time.perf_counter() - started, "\n".join(problems)))
+    env = toolchain.env(project, extra_env, cache_key)
+    for name, command in COMMANDS:
+        if selected is None or name in selected:
+            steps.append(run_step(name, command, project, toolchain, env))
+    return steps
+
+
+def report(project: Path, steps: Sequence[Step]) -> str:
+    """A failure message: which checks failed, how to re-run them, and the tail of their output."""
+    failed = [step for step in steps if not step.ok]
+    lines = [f"{len(failed)} of {len(steps)} checks failed in {project}:"]
+    for step in failed:
+        lines += ["", f"--- {step.name}" + (f" (`{step.command}`)" if step.command else "") + " ---", tail(step.output)]
+    return "\n".join(lines)
+
+
+@dataclass
+class Timing:
+    """Per-combination timings, handed to the terminal summary through ``user_properties``."""
+
+    combination: str
+    steps: dict[str, float] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return sum(self.steps.values())
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
