@@ -1,0 +1,231 @@
+"""pytest wiring of the harness: options, the combination matrix, shared fixtures, the timing summary.
+
+Options (see docs/harness.md):
+
+``--matrix=default|pairwise|full``  which combinations ``test_combination`` runs (default: pairwise)
+``--combo key=value,...``           exactly this combination (repeatable; unnamed axes keep their default)
+``--isolated``                      install each project in its own venv as its README says
+``--template PATH``                 another checkout of the template (default: this repository)
+``--harness-report PATH``           write per-combination timings and outcomes as JSON
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from filelock import FileLock
+
+from tests.harness import HARNESS_DIR, Rendered, Toolchain, ensure_shared_venv, project_requirements, python_for
+from tests.harness import render as render_combination
+from tests.harness import snapshot as take_snapshot
+from tests.matrix import ROOT, SELECTIONS, Combination, Template
+
+TIMING_PROPERTY = "harness-timing"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("harness", "template harness")
+    group.addoption(
+        "--matrix",
+        choices=SELECTIONS,
+        default="pairwise",
+        help="which answer combinations to render and verify (default: pairwise)",
+    )
+    group.addoption(
+        "--combo",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE,...",
+        help="verify exactly this combination (repeatable); unnamed choice questions keep their default",
+    )
+    group.addoption(
+        "--isolated",
+        action="store_true",
+        help="install each rendered project into its own fresh venv as its README says, instead of the shared venv",
+    )
+    group.addoption("--template", type=Path, default=ROOT, help="template checkout to test (default: this repository)")
+    group.addoption("--harness-report", type=Path, default=None, help="write combination timings/outcomes as JSON")
+
+
+# -- the matrix ---------------------------------------------------------------------------------
+
+
+def selected_combinations(config: pytest.Config) -> list[Combination]:
+    template = Template(Path(config.getoption("--template")))
+    combos: list[str] = config.getoption("--combo")
+    if combos:
+        try:
+            return [template.parse_combo(text) for text in combos]
+        except ValueError as error:
+            raise pytest.UsageError(str(error)) from error
+    return template.select(config.getoption("--matrix"))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "combination" in metafunc.fixturenames:
+        combinations = selected_combinations(metafunc.config)
+        metafunc.parametrize("combination", combinations, ids=[combination.id for combination in combinations])
+
+
+# -- run-wide fixtures (computed once even with xdist: a file lock in the run's shared temp dir) --
+
+
+@pytest.fixture(scope="session")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory shared by every xdist worker of this run (pytest keeps the last three runs)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def template_root(pytestconfig: pytest.Config) -> Path:
+    return Path(pytestconfig.getoption("--template")).resolve()
+
+
+@pytest.fixture(scope="session")
+def template_snapshot(run_dir: Path, template_root: Path) -> Path:
+    """The template as it is on disk at the start of the run, as a git repository (see harness.snapshot)."""
+    destination = run_dir / "template"
+    ready = run_dir / "template.ready"
+    with FileLock(run_dir / "template.lock"):
+        if not ready.exists():
+            take_snapshot(template_root, destination)
+            ready.touch()
+    return destination
+
+
+@pytest.fixture(scope="session")
+def default_combination(template_root: Path) -> Combination:
+    return Template(template_root).default()
+
+
+@pytest.fixture(scope="session")
+def rendered_projects(
+    request: pytest.FixtureRequest, run_dir: Path, template_snapshot: Path, default_combination: Combination
+) -> dict[str, Rendered]:
+    """Every combination this run verifies (plus the default one), rendered once for all workers."""
+    state = run_dir / "rendered.json"
+    with FileLock(run_dir / "rendered.lock"):
+        if state.exists():
+            return {key: Rendered(**value) for key, value in json.loads(state.read_text(encoding="utf-8")).items()}
+        wanted = {default_combination.id: default_combination}
+        for item in request.session.items:
+            callspec = getattr(item, "callspec", None)
+            if callspec is not None and isinstance(callspec.params.get("combination"), Combination):
+                combination = callspec.params["combination"]
+                wanted[combination.id] = combination
+        rendered = {
+            key: render_combination(template_snapshot, run_dir / "projects" / key, combination)
+            for key, combination in sorted(wanted.items())
+        }
+        state.write_text(json.dumps({key: asdict(value) for key, value in rendered.items()}), encoding="utf-8")
+        return rendered
+
+
+@pytest.fixture(scope="session")
+def shared_toolchain(rendered_projects: dict[str, Rendered]) -> Callable[[str], Toolchain]:
+    """The shared venv for an interpreter: every rendered project's dependencies, built once."""
+    requirements: set[str] = set()
+    for rendered in rendered_projects.values():
+        if not rendered.error:
+            requirements.update(project_requirements(rendered.project))
+    built: dict[str, Toolchain] = {}
+
+    def toolchain(python: str) -> Toolchain:
+        if python not in built:
+            HARNESS_DIR.mkdir(parents=True, exist_ok=True)
+            with FileLock(HARNESS_DIR / "venv.lock"):
+                built[python] = ensure_shared_venv(requirements, python)
+        return built[python]
+
+    return toolchain
+
+
+@pytest.fixture(scope="session")
+def default_project(
+    rendered_projects: dict[str, Rendered],
+    default_combination: Combination,
+    shared_toolchain: Callable[[str], Toolchain],
+) -> tuple[Path, Toolchain]:
+    """The default combination, rendered, with the shared toolchain (for template-level tests)."""
+    rendered = rendered_projects[default_combination.id]
+    if rendered.error:
+        pytest.fail(f"the default combination does not render: {rendered.error}", pytrace=False)
+    return rendered.project, shared_toolchain(python_for(default_combination))
+
+
+# -- the slowest-combinations table -------------------------------------------------------------
+
+
+class TimingReporter:
+    """Collects the timings ``test_combination`` records (also from xdist workers) and reports them."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.started = time.perf_counter()
+        self.results: list[dict[str, Any]] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
+            return
+        for name, value in report.user_properties:
+            if name == TIMING_PROPERTY:
+                result = json.loads(str(value))
+                result["outcome"] = report.outcome
+                self.results.append(result)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.results:
+            return
+        wall = time.perf_counter() - self.started
+        rows = sorted(self.results, key=lambda result: -sum(result["steps"].values()))
+        columns = list(dict.fromkeys(step for result in rows for step in result["steps"]))
+        terminalreporter.write_sep("=", f"slowest combinations ({len(rows)} verified in {wall:.0f}s wall time)")
+        width = max(len(result["combination"]) for result in rows)
+        header = f"{'combination':<{width}}  {'total':>6}  " + "  ".join(f"{c:>{max(len(c), 6)}}" for c in columns)
+        terminalreporter.write_line(header + "  result")
+        for result in rows[:20]:
+            cells = "  ".join(
+                f"{result['steps'][c]:>{max(len(c), 6)}.1f}" if c in result["steps"] else f"{'-':>{max(len(c), 6)}}"
+                for c in columns
+            )
+            total = sum(result["steps"].values())
+            outcome = result["outcome"] + (f" ({', '.join(result['failed'])})" if result["failed"] else "")
+            terminalreporter.write_line(f"{result['combination']:<{width}}  {total:>6.1f}  {cells}  {outcome}")
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        path = self.config.getoption("--harness-report")
+        if path is None:
+            return
+        document = {
+            "wall_seconds": time.perf_counter() - self.started,
+            "exitstatus": int(exitstatus),
+            "matrix": self.config.getoption("--matrix"),
+            "combos": self.config.getoption("--combo"),
+            "isolated": self.config.getoption("--isolated"),
+            "combinations": self.results,
+        }
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
+        config.pluginmanager.register(TimingReporter(config), "harness-timing-reporter")
+
+
+@pytest.fixture
+def record_timing(request: pytest.FixtureRequest) -> Iterator[Callable[[str], None]]:
+    """Hand a ``Timing.to_json()`` to the summary (works across xdist workers)."""
+
+    def record(payload: str) -> None:
+        request.node.user_properties.append((TIMING_PROPERTY, payload))
+
+    yield record
