@@ -5,7 +5,7 @@ Options (see docs/harness.md):
 ``--matrix=default|pairwise|full``  which combinations ``test_combination`` runs (default: pairwise)
 ``--combo key=value,...``           exactly this combination (repeatable; unnamed axes keep their default)
 ``--isolated``                      install each project in its own venv as its README says
-``--template PATH``                 another checkout of the template (default: this repository)
+``--template-dir PATH``              another checkout of the template (default: this repository)
 ``--harness-report PATH``           write per-combination timings and outcomes as JSON
 """
 
@@ -50,7 +50,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="install each rendered project into its own fresh venv as its README says, instead of the shared venv",
     )
-    group.addoption("--template", type=Path, default=ROOT, help="template checkout to test (default: this repository)")
+    group.addoption("--template-dir", type=Path, default=ROOT, help="template checkout to test (default: this repository)")
     group.addoption("--harness-report", type=Path, default=None, help="write combination timings/outcomes as JSON")
 
 
@@ -58,7 +58,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def selected_combinations(config: pytest.Config) -> list[Combination]:
-    template = Template(Path(config.getoption("--template")))
+    template = Template(Path(config.getoption("--template-dir")))
     combos: list[str] = config.getoption("--combo")
     if combos:
         try:
@@ -86,7 +86,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def template_root(pytestconfig: pytest.Config) -> Path:
-    return Path(pytestconfig.getoption("--template")).resolve()
+    return Path(pytestconfig.getoption("--template-dir")).resolve()
 
 
 @pytest.fixture(scope="session")

@@ -94,5 +94,5 @@ class SQLAlchemyRepository(Generic[EntityT]):
         async with translate_database_errors(self.entity_name):
             return bool((await self.session.execute(statement)).scalar())
 
-    def _select(self) -> Select[tuple[EntityT]]:
+    def _select(self) -> Select[EntityT]:
         return select(self.model)
