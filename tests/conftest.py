@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="install each rendered project into its own fresh venv as its README says, instead of the shared venv",
     )
-    group.addoption("--template-dir", type=Path, default=ROOT, help="template checkout to test (default: this repository)")
+    group.addoption(
+        "--template-dir", type=Path, default=ROOT, help="template checkout to test (default: this repository)"
+    )
     group.addoption("--harness-report", type=Path, default=None, help="write combination timings/outcomes as JSON")
 
 
@@ -222,10 +224,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
-def record_timing(request: pytest.FixtureRequest) -> Iterator[Callable[[str], None]]:
+def record_timing(request: pytest.FixtureRequest) -> Callable[[str], None]:
     """Hand a ``Timing.to_json()`` to the summary (works across xdist workers)."""
 
     def record(payload: str) -> None:
         request.node.user_properties.append((TIMING_PROPERTY, payload))
 
-    yield record
+    return record

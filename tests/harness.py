@@ -140,7 +140,9 @@ def render(template: Path, destination: Path, combination: Combination) -> Rende
     try:
         run_copier(template, destination, combination.data())
     except Exception as error:  # the test reports it
-        return Rendered(combination.id, str(destination), time.perf_counter() - started, f"{type(error).__name__}: {error}")
+        return Rendered(
+            combination.id, str(destination), time.perf_counter() - started, f"{type(error).__name__}: {error}"
+        )
     return Rendered(combination.id, str(destination), time.perf_counter() - started)
 
 
@@ -215,7 +217,7 @@ def project_requirements(project: Path, extra: str = "dev") -> list[str]:
     groups = pyproject.get("dependency-groups", {})
 
     def group(name: str) -> list[str]:
-        result = []
+        result: list[str] = []
         for item in groups.get(name, []):
             result += group(item["include-group"]) if isinstance(item, dict) else [item]
         return result
@@ -327,9 +329,10 @@ def readme_install_command(project: Path) -> list[str]:
         command = line.strip().lstrip("$ ").strip()
         for part in command.split("&&"):
             words = shlex.split(part.strip())
-            if words[:2] == ["pip", "install"] or words[:4] == ["python", "-m", "pip", "install"]:
-                if "-e" in words or "--editable" in words or "." in words or any(w.startswith(".[") for w in words):
-                    return words
+            is_pip = words[:2] == ["pip", "install"] or words[:4] == ["python", "-m", "pip", "install"]
+            installs_project = {"-e", "--editable", "."} & set(words) or any(w.startswith(".[") for w in words)
+            if is_pip and installs_project:
+                return words
     raise AssertionError("README.md has no `pip install` command installing the project (e.g. pip install -e '.[dev]')")
 
 
@@ -352,8 +355,11 @@ def isolated_toolchain(project: Path, python: str) -> tuple[Toolchain, float]:
 # -- verification -------------------------------------------------------------------------------
 
 
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
 def tail(text: str, lines: int = OUTPUT_TAIL_LINES) -> str:
-    kept = text.rstrip().splitlines()
+    kept = ANSI_ESCAPE.sub("", text).rstrip().splitlines()
     cut = len(kept) - lines
     return "\n".join(([f"[... {cut} lines cut ...]"] if cut > 0 else []) + kept[-lines:])
 
@@ -377,14 +383,12 @@ COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pytest", ("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")),
 )
 STATIC_CHECKS: tuple[tuple[str, Callable[[Path], list[str]]], ...] = (
-    ("no template syntax left", leftover_template_syntax),
-    ("files parse", syntax_errors),
+    ("leftovers", leftover_template_syntax),
+    ("parse", syntax_errors),
 )
 
 
-def run_step(
-    name: str, command: Sequence[str], project: Path, toolchain: Toolchain, env: Mapping[str, str]
-) -> Step:
+def run_step(name: str, command: Sequence[str], project: Path, toolchain: Toolchain, env: Mapping[str, str]) -> Step:
     started = time.perf_counter()
     executable = shutil.which(command[0], path=str(toolchain.bin))
     if executable is None:
@@ -401,7 +405,11 @@ def run_step(
             check=False,
         )
     except subprocess.TimeoutExpired as error:
-        output = f"timed out after {STEP_TIMEOUT:.0f}s\n{error.stdout or ''}{error.stderr or ''}"
+        text = "".join(
+            part.decode(errors="replace") if isinstance(part, bytes) else part
+            for part in (error.stdout or "", error.stderr or "")
+        )
+        output = f"timed out after {STEP_TIMEOUT:.0f}s\n{text}"
         return Step(name, False, time.perf_counter() - started, output, shlex.join(command))
     output = (completed.stdout or "") + (completed.stderr or "")
     return Step(name, completed.returncode == 0, time.perf_counter() - started, output, shlex.join(command))

@@ -11,7 +11,16 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.harness import Rendered, Timing, Toolchain, interpreter_version, isolated_toolchain, python_for, report, verify
+from tests.harness import (
+    Rendered,
+    Timing,
+    Toolchain,
+    interpreter_version,
+    isolated_toolchain,
+    python_for,
+    report,
+    verify,
+)
 from tests.matrix import Combination
 from tests.services import provisioned
 
