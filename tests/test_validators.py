@@ -1,0 +1,104 @@
+"""Every copier.yml validator refuses bad answers with a message saying what is wrong.
+
+Run through copier's API (``defaults=True`` plus ``data``), as ``copier copy
+--defaults -d question=value`` would.  ``BAD_ANSWERS`` is the table: each row
+is the answers given, the question copier names and a fragment of the message.
+A question that has a validator or choices but no row here fails
+``test_every_validated_question_has_a_bad_answer``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.harness import run_copier
+from tests.matrix import ROOT
+
+BAD_ANSWERS: list[tuple[dict[str, Any], str, str]] = [
+    ({"project_name": ""}, "project_name", "project_name must not be empty"),
+    ({"project_name": "!!!"}, "project_name", "must contain at least one letter or digit"),
+    ({"project_name": "1st Service"}, "project_name", "must start with a letter"),
+    ({"project_slug": "Orders_Service"}, "project_slug", "must be kebab-case"),
+    ({"project_slug": "orders--service"}, "project_slug", "must be kebab-case"),
+    ({"package_name": "Orders-Service"}, "package_name", "must be snake_case"),
+    ({"package_name": "class"}, "package_name", "is a Python keyword"),
+    ({"package_name": "json"}, "package_name", "would shadow the standard-library module 'json'"),
+    ({"package_name": "fastapi"}, "package_name", "would shadow the dependency 'fastapi'"),
+    ({"package_name": "sqlalchemy"}, "package_name", "would shadow the dependency 'sqlalchemy'"),
+    ({"package_name": "alembic"}, "package_name", "would shadow the dependency 'alembic'"),
+    ({"package_name": "tests"}, "package_name", "is a folder name the generated project already uses"),
+    # a derived default is validated too: project_name "Json" derives package_name "json"
+    ({"project_name": "Json"}, "package_name", "would shadow the standard-library module 'json'"),
+    ({"description": "   "}, "description", "description must not be empty"),
+    ({"author_name": ""}, "author_name", "author_name must not be empty"),
+    ({"author_email": "team.example.org"}, "author_email", "is not an e-mail address"),
+    ({"author_email": "team@localhost"}, "author_email", "is not an e-mail address"),
+    ({"python_version": "3.9"}, "python_version", "'3.9' is not in"),
+    ({"resource": "Item"}, "resource", "must be snake_case"),
+    ({"resource": "items"}, "resource", "looks plural or uncountable"),
+    ({"resource": "settings"}, "resource", "clashes with a module of the generated package"),
+    ({"resource": "service"}, "resource", "would produce class names the generated code already defines"),
+    ({"resource": "def"}, "resource", "is a Python keyword"),
+    ({"package_name": "order", "resource": "order"}, "resource", "must differ from package_name"),
+    ({"resource_plural": "item"}, "resource_plural", "must differ from resource 'item'"),
+    ({"resource_plural": "Items"}, "resource_plural", "must be snake_case"),
+    ({"resource_plural": "core"}, "resource_plural", "clashes with a module of the generated package"),
+    ({"package_name": "stock", "resource_plural": "stock"}, "resource_plural", "must differ from package_name"),
+    ({"database": "oracle"}, "database", "'oracle' is not in"),
+]
+
+
+def _row_id(row: tuple[dict[str, Any], str, str]) -> str:
+    data, question, _ = row
+    return f"{question}:" + ",".join(f"{key}={value!r}" for key, value in data.items())
+
+
+@pytest.mark.render
+@pytest.mark.parametrize(("data", "question", "message"), BAD_ANSWERS, ids=[_row_id(row) for row in BAD_ANSWERS])
+def test_bad_answer_is_refused(
+    template_snapshot: Path, tmp_path: Path, data: dict[str, Any], question: str, message: str
+) -> None:
+    destination = tmp_path / "project"
+    with pytest.raises(ValueError, match=f"'{question}'") as refused:
+        run_copier(template_snapshot, destination, data)
+    assert message in str(refused.value)
+    assert not (destination / "pyproject.toml").exists(), "nothing is rendered for refused answers"
+
+
+def test_every_validated_question_has_a_bad_answer() -> None:
+    config = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
+    validated = {
+        name
+        for name, spec in config.items()
+        if not name.startswith("_") and isinstance(spec, dict) and ("validator" in spec or "choices" in spec)
+    }
+    covered = {question for _, question, _ in BAD_ANSWERS}
+    assert validated - covered == set(), "add a row to BAD_ANSWERS for each new validator"
+
+
+GOOD_ANSWERS: list[dict[str, Any]] = [
+    {"project_name": "Orders Service", "resource": "order_line"},
+    {"project_name": "Billing", "resource": "person", "author_email": "billing@example.co.uk"},
+]
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("data", GOOD_ANSWERS, ids=[str(index) for index in range(len(GOOD_ANSWERS))])
+def test_good_answers_render_with_derived_defaults(
+    template_snapshot: Path, tmp_path: Path, data: dict[str, Any]
+) -> None:
+    from tests.matrix import Template
+
+    naming = Template(template_snapshot).env.filters
+    destination = tmp_path / "project"
+    run_copier(template_snapshot, destination, data)
+    answers = yaml.safe_load((destination / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert answers["project_slug"] == naming["kebab"](data["project_name"])
+    assert answers["package_name"] == naming["snake"](data["project_name"])
+    assert answers["resource_plural"] == naming["plural"](data["resource"])
+    package = destination / "src" / answers["package_name"] / answers["resource_plural"]
+    assert package.is_dir(), f"the resource package {package} is rendered"
