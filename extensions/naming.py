@@ -141,6 +141,13 @@ def _plural_word(word: str) -> str:
     return word + "s"
 
 
+def looks_plural(word: str) -> bool:
+    """``items``, ``people``: a plural where a singular noun was asked for."""
+    if word in _IRREGULAR_PLURALS.values():
+        return True
+    return word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
 def plural(value: str) -> str:
     """Pluralise the last word of a snake_case noun: ``order_line`` -> ``order_lines``."""
     parts = value.split("_")
@@ -202,7 +209,7 @@ def resource_error(value: str, package_name: str = "") -> str:
         return f"resource {value!r} would produce class names the generated code already defines."
     if value == package_name:
         return f"resource {value!r} must differ from package_name."
-    if plural(value) == value:
+    if looks_plural(value.split("_")[-1]) or plural(value) == value:
         return (
             f"resource {value!r} looks plural or uncountable; give the singular noun "
             "(e.g. 'item', not 'items') and set resource_plural if needed."
