@@ -1,0 +1,85 @@
+"""The harness goes red: each check, run on a deliberately broken copy of the default project, fails.
+
+Each mutation breaks one thing in a private copy of the rendered default
+project and runs the one check that must catch it; the assertion also looks
+for the mutation in the check's output, so the test does not pass merely
+because the template happens to be broken elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.harness import Toolchain, verify
+from tests.test_layering import copy_project
+
+
+@dataclass(frozen=True)
+class Mutation:
+    check: str
+    change: Callable[[Path, str, str], None]  # (project, package, resource_plural)
+    expected: str  # a fragment of the failing check's output
+
+
+def _append(relative: str, text: str) -> Callable[[Path, str, str], None]:
+    """Append ``text`` to a file (created if missing); ``{package}``/``{plural}`` name the rendered packages."""
+
+    def change(project: Path, package: str, plural: str) -> None:
+        def fill(value: str) -> str:
+            return value.replace("{package}", package).replace("{plural}", plural)
+
+        path = project / fill(relative)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existing = path.read_text(encoding="utf-8") if path.exists() else ""
+        path.write_text(existing + fill(text), encoding="utf-8")
+
+    return change
+
+
+MUTATIONS = {
+    "leftover-jinja": Mutation("leftovers", _append("README.md", "\nHello {{ project_name }}\n"), "README.md:"),
+    "jinja-comment": Mutation("leftovers", _append("src/{package}/notes.txt", "{# todo #}\n"), "notes.txt:1"),
+    "broken-toml": Mutation("parse", _append("pyproject.toml", "\n[broken\n"), "pyproject.toml"),
+    "broken-yaml": Mutation("parse", _append("compose.broken.yaml", "a: [1, 2\n"), "compose.broken.yaml"),
+    "broken-python": Mutation("parse", _append("src/{package}/broken.py", "def broken(:\n"), "broken.py"),
+    "lint": Mutation("ruff check", _append("src/{package}/__init__.py", "\nimport os\n"), "F401"),
+    "format": Mutation("ruff format", _append("src/{package}/badly_formatted.py", "X = [1,2 ,3]\n"), "badly_formatted"),
+    "types": Mutation(
+        "mypy",
+        _append("src/{package}/typo.py", '"""Typed wrong."""\n\n\ndef answer() -> int:\n    return "42"\n'),
+        "typo.py",
+    ),
+    "contract": Mutation(
+        "lint-imports",
+        _append("src/{package}/{plural}/router.py", "\nimport {package}.{plural}.repository  # noqa\n"),
+        "BROKEN",
+    ),
+    "undeclared-dependency": Mutation("deptry", _append("src/{package}/undeclared.py", "import yaml\n"), "yaml"),
+    "failing-test": Mutation(
+        "pytest",
+        _append("tests/test_harness_breakage.py", "def test_harness_breakage() -> None:\n    assert 1 == 2\n"),
+        "test_harness_breakage",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(MUTATIONS))
+def test_check_fails_on_broken_project(default_project: tuple[Path, Toolchain], tmp_path: Path, name: str) -> None:
+    mutation = MUTATIONS[name]
+    project, toolchain = default_project
+    copy, package, plural = copy_project(project, tmp_path / "project")
+    mutation.change(copy, package, plural)
+    (step,) = verify(copy, toolchain, only=[mutation.check], cache_key="breakage")
+    assert not step.ok, f"{mutation.check} did not catch {name}:\n{step.output}"
+    assert mutation.expected in step.output, step.output
+
+
+def test_every_check_has_a_mutation() -> None:
+    from tests.harness import COMMANDS, STATIC_CHECKS
+
+    checks = {name for name, _ in STATIC_CHECKS} | {name for name, _ in COMMANDS}
+    assert checks == {mutation.check for mutation in MUTATIONS.values()}
