@@ -166,6 +166,12 @@ def default_project(
 # -- the slowest-combinations table -------------------------------------------------------------
 
 
+def _label(step: str) -> str:
+    """A short column label for a step: ``ruff format --check .`` -> ``ruff format``."""
+    words = [word for word in step.split() if not word.startswith("-") and word != "."]
+    return " ".join(words[:2]) if len(words) > 1 and len(step) > 12 else step
+
+
 class TimingReporter:
     """Collects the timings ``test_combination`` records (also from xdist workers) and reports them."""
 
@@ -188,6 +194,8 @@ class TimingReporter:
             return
         wall = time.perf_counter() - self.started
         rows = sorted(self.results, key=lambda result: -sum(result["steps"].values()))
+        for result in rows:
+            result["steps"] = {_label(name): seconds for name, seconds in result["steps"].items()}
         columns = list(dict.fromkeys(step for result in rows for step in result["steps"]))
         terminalreporter.write_sep("=", f"slowest combinations ({len(rows)} verified in {wall:.0f}s wall time)")
         width = max(len(result["combination"]) for result in rows)

@@ -373,29 +373,84 @@ class Step:
     command: str = ""
 
 
-# The commands every rendered project must pass, in order: what its own CI runs.
-COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("ruff check", ("ruff", "check", ".")),
-    ("ruff format", ("ruff", "format", "--check", ".")),
-    ("mypy", ("mypy",)),
-    ("lint-imports", ("lint-imports",)),
-    ("deptry", ("deptry", ".")),
-    ("pytest", ("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")),
-)
+# The checks every rendered project's CI must run (issue 3).  The harness runs the
+# project's own CI commands (the `run:` steps of its GitHub workflows, install
+# steps left out) in their order, then any of these its CI forgot, and the
+# "ci-workflow" check fails for each one forgotten.
+REQUIRED_COMMANDS = ("ruff check .", "ruff format --check .", "mypy", "lint-imports", "deptry .", "pytest")
+INSTALL_COMMAND = re.compile(r"^(python[0-9.]* -m )?pip install\b|^uv (sync|pip)\b")
+
+
+def _normalise(command: str) -> str:
+    return " ".join(command.split())
+
+
+def workflow_files(project: Path) -> list[Path]:
+    directory = project / ".github" / "workflows"
+    return sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")]) if directory.is_dir() else []
+
+
+def ci_commands(project: Path) -> list[str]:
+    """The shell commands of the project's workflow ``run:`` steps, in order, without install steps.
+
+    Lines using GitHub expressions (``${{ }}``) only make sense on GitHub and are left out.
+    """
+    commands: list[str] = []
+    for path in workflow_files(project):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for job in (document.get("jobs") or {}).values():
+            for step in job.get("steps") or []:
+                run = step.get("run") if isinstance(step, dict) else None
+                if not isinstance(run, str):
+                    continue
+                for line in run.splitlines():
+                    command = _normalise(line)
+                    skipped = not command or command.startswith("#") or "${{" in command
+                    if not skipped and not INSTALL_COMMAND.search(command):
+                        commands.append(command)
+    return list(dict.fromkeys(commands))
+
+
+def project_commands(project: Path) -> list[str]:
+    """What the harness runs in a project: its CI's commands, then the required ones its CI lacks."""
+    try:
+        commands = ci_commands(project)
+    except (yaml.YAMLError, AttributeError, OSError):  # the "parse"/"ci-workflow" checks report it
+        commands = []
+    return commands + [command for command in REQUIRED_COMMANDS if command not in commands]
+
+
+def ci_workflow_problems(project: Path) -> list[str]:
+    if not workflow_files(project):
+        return ["no GitHub workflow in .github/workflows/"]
+    commands = ci_commands(project)
+    return [
+        f".github/workflows: no step runs `{command}` (the harness ran it anyway)"
+        for command in REQUIRED_COMMANDS
+        if command not in commands
+    ]
+
+
+def actionlint_problems(project: Path) -> list[str]:
+    from tests.actionlint import actionlint
+
+    return [line.replace(str(project) + "/", "") for line in actionlint(workflow_files(project))]
+
+
 STATIC_CHECKS: tuple[tuple[str, Callable[[Path], list[str]]], ...] = (
     ("leftovers", leftover_template_syntax),
     ("parse", syntax_errors),
+    ("ci-workflow", ci_workflow_problems),
+    ("actionlint", actionlint_problems),
 )
 
 
-def run_step(name: str, command: Sequence[str], project: Path, toolchain: Toolchain, env: Mapping[str, str]) -> Step:
+def run_step(name: str, command: str, project: Path, env: Mapping[str, str]) -> Step:
+    """Run one shell command line in the project (bash, no stdin, a timeout); never raises."""
     started = time.perf_counter()
-    executable = shutil.which(command[0], path=str(toolchain.bin))
-    if executable is None:
-        return Step(name, False, 0.0, f"{command[0]} is not installed in {toolchain.venv}", shlex.join(command))
     try:
         completed = subprocess.run(
-            [executable, *command[1:]],
+            ["bash", "-c", command],
             cwd=project,
             env=dict(env),
             stdin=subprocess.DEVNULL,
@@ -410,9 +465,9 @@ def run_step(name: str, command: Sequence[str], project: Path, toolchain: Toolch
             for part in (error.stdout or "", error.stderr or "")
         )
         output = f"timed out after {STEP_TIMEOUT:.0f}s\n{text}"
-        return Step(name, False, time.perf_counter() - started, output, shlex.join(command))
+        return Step(name, False, time.perf_counter() - started, output, command)
     output = (completed.stdout or "") + (completed.stderr or "")
-    return Step(name, completed.returncode == 0, time.perf_counter() - started, output, shlex.join(command))
+    return Step(name, completed.returncode == 0, time.perf_counter() - started, output, command)
 
 
 def verify(
@@ -422,18 +477,25 @@ def verify(
     only: Iterable[str] | None = None,
     cache_key: str = "",
 ) -> list[Step]:
-    """Run every check (or those named in ``only``) on a rendered project; never stops early."""
+    """Run every check (or those named in ``only``) on a rendered project; never stops early.
+
+    Static checks first, then the project's commands (see ``project_commands``)
+    with its toolchain first on PATH.
+    """
     selected = set(only) if only is not None else None
     steps = []
     for name, check in STATIC_CHECKS:
         if selected is None or name in selected:
             started = time.perf_counter()
-            problems = check(project)
+            try:
+                problems = check(project)
+            except Exception as error:  # a crashed check is a failed check
+                problems = [f"{type(error).__name__}: {error}"]
             steps.append(Step(name, not problems, time.perf_counter() - started, "\n".join(problems)))
     env = toolchain.env(project, extra_env, cache_key)
-    for name, command in COMMANDS:
-        if selected is None or name in selected:
-            steps.append(run_step(name, command, project, toolchain, env))
+    for command in project_commands(project):
+        if selected is None or command in selected:
+            steps.append(run_step(command, command, project, env))
     return steps
 
 
@@ -442,7 +504,8 @@ def report(project: Path, steps: Sequence[Step]) -> str:
     failed = [step for step in steps if not step.ok]
     lines = [f"{len(failed)} of {len(steps)} checks failed in {project}:"]
     for step in failed:
-        lines += ["", f"--- {step.name}" + (f" (`{step.command}`)" if step.command else "") + " ---", tail(step.output)]
+        command = f" (`{step.command}`)" if step.command and step.command != step.name else ""
+        lines += ["", f"--- {step.name}{command} ---", tail(step.output)]
     return "\n".join(lines)
 
 

@@ -8,6 +8,7 @@ because the template happens to be broken elsewhere.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,14 +41,27 @@ def _append(relative: str, text: str) -> Callable[[Path, str, str], None]:
     return change
 
 
+def _drop_from_workflows(command: str) -> Callable[[Path, str, str], None]:
+    """Replace every workflow line that runs exactly ``command`` by ``true``."""
+    line = re.compile(rf"^(\s*(?:-\s*)?(?:run:\s*)?){re.escape(command)}\s*$", re.MULTILINE)
+
+    def change(project: Path, package: str, plural: str) -> None:
+        for path in (project / ".github" / "workflows").glob("*.y*ml"):
+            path.write_text(line.sub(r"\1true", path.read_text(encoding="utf-8")), encoding="utf-8")
+
+    return change
+
+
 MUTATIONS = {
     "leftover-jinja": Mutation("leftovers", _append("README.md", "\nHello {{ project_name }}\n"), "README.md:"),
     "jinja-comment": Mutation("leftovers", _append("src/{package}/notes.txt", "{# todo #}\n"), "notes.txt:1"),
     "broken-toml": Mutation("parse", _append("pyproject.toml", "\n[broken\n"), "pyproject.toml"),
     "broken-yaml": Mutation("parse", _append("compose.broken.yaml", "a: [1, 2\n"), "compose.broken.yaml"),
     "broken-python": Mutation("parse", _append("src/{package}/broken.py", "def broken(:\n"), "broken.py"),
-    "lint": Mutation("ruff check", _append("src/{package}/__init__.py", "\nimport os\n"), "F401"),
-    "format": Mutation("ruff format", _append("src/{package}/badly_formatted.py", "X = [1,2 ,3]\n"), "badly_formatted"),
+    "lint": Mutation("ruff check .", _append("src/{package}/__init__.py", "\nimport os\n"), "F401"),
+    "format": Mutation(
+        "ruff format --check .", _append("src/{package}/badly_formatted.py", "X = [1,2 ,3]\n"), "badly_formatted"
+    ),
     "types": Mutation(
         "mypy",
         _append("src/{package}/typo.py", '"""Typed wrong."""\n\n\ndef answer() -> int:\n    return "42"\n'),
@@ -58,7 +72,16 @@ MUTATIONS = {
         _append("src/{package}/{plural}/router.py", "\nimport {package}.{plural}.repository  # noqa\n"),
         "BROKEN",
     ),
-    "undeclared-dependency": Mutation("deptry", _append("src/{package}/undeclared.py", "import yaml\n"), "yaml"),
+    "undeclared-dependency": Mutation("deptry .", _append("src/{package}/undeclared.py", "import yaml\n"), "yaml"),
+    "bad-workflow": Mutation(
+        "actionlint",
+        _append(
+            ".github/workflows/broken.yml",
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ matrix.nope }}\n",
+        ),
+        "broken.yml:6",
+    ),
+    "ci-skips-types": Mutation("ci-workflow", _drop_from_workflows("mypy"), "no step runs `mypy`"),
     "failing-test": Mutation(
         "pytest",
         _append("tests/test_harness_breakage.py", "def test_harness_breakage() -> None:\n    assert 1 == 2\n"),
@@ -79,7 +102,7 @@ def test_check_fails_on_broken_project(default_project: tuple[Path, Toolchain], 
 
 
 def test_every_check_has_a_mutation() -> None:
-    from tests.harness import COMMANDS, STATIC_CHECKS
+    from tests.harness import REQUIRED_COMMANDS, STATIC_CHECKS
 
-    checks = {name for name, _ in STATIC_CHECKS} | {name for name, _ in COMMANDS}
+    checks = {name for name, _ in STATIC_CHECKS} | set(REQUIRED_COMMANDS)
     assert checks == {mutation.check for mutation in MUTATIONS.values()}

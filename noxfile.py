@@ -1,0 +1,137 @@
+"""Sessions of the template repository (run with ``nox -s NAME``; venvs are reused between runs).
+
+tests     template-level tests + every pairwise combination (README's and .ci/run's test command)
+matrix    every combination (the full cartesian set)
+combo     one or more combinations: ``nox -s combo -- database=postgresql,python_version=3.12``
+isolated  combinations installed in their own venv as their README says (default combination unless given)
+lint      ruff and mypy on the template repository itself (extensions/, tests/, noxfile.py)
+bench     harness throughput: combinations verified per minute and the pairwise wall time (bench/results.json)
+
+Extra arguments after ``--`` go to pytest (except for ``combo``, where they are combinations).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import nox
+
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["lint", "tests"]
+nox.options.error_on_external_run = True
+
+ROOT = Path(__file__).resolve().parent
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+BENCH_DIR = ROOT / "bench"
+# pytest-xdist workers: one per core (2 here), overridable, e.g. HARNESS_WORKERS=1.
+WORKERS = os.environ.get("HARNESS_WORKERS", "auto")
+
+
+def install(session: nox.Session, group: str) -> None:
+    """Install a dependency group of pyproject.toml, skipping pip when the reused venv already has it."""
+    requirements = nox.project.dependency_groups(PYPROJECT, group)
+    digest = hashlib.sha256("\n".join(requirements).encode()).hexdigest()
+    location = getattr(session.virtualenv, "location", None)
+    stamp = Path(location) / f".nox-{group}.sha256" if location else None
+    if stamp is not None and stamp.exists() and stamp.read_text(encoding="utf-8") == digest:
+        return
+    session.install(*requirements)
+    if stamp is not None:
+        stamp.write_text(digest, encoding="utf-8")
+
+
+def pytest(session: nox.Session, *args: str, success_codes: list[int] | None = None) -> None:
+    env = {"PYTHONDONTWRITEBYTECODE": "1"}
+    session.run("pytest", "-n", WORKERS, *args, env=env, success_codes=success_codes or [0])
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Template-level tests and the pairwise matrix of combinations."""
+    install(session, "test")
+    pytest(session, "--matrix=pairwise", *session.posargs)
+
+
+@nox.session
+def matrix(session: nox.Session) -> None:
+    """Every valid combination of answers."""
+    install(session, "test")
+    pytest(session, "tests/test_combinations.py", "--matrix=full", *session.posargs)
+
+
+@nox.session
+def combo(session: nox.Session) -> None:
+    """The combinations given after ``--`` (``key=value,...`` each; unnamed questions keep their default)."""
+    if not session.posargs:
+        session.error("give a combination: nox -s combo -- database=postgresql,python_version=3.12")
+    install(session, "test")
+    combos = [f"--combo={arg}" for arg in session.posargs if not arg.startswith("-")]
+    extra = [arg for arg in session.posargs if arg.startswith("-")]
+    pytest(session, "tests/test_combinations.py", *combos, *extra)
+
+
+@nox.session
+def isolated(session: nox.Session) -> None:
+    """Combinations installed into their own fresh venv exactly as their README says (default: the default one)."""
+    install(session, "test")
+    combos = [f"--combo={arg}" for arg in session.posargs if not arg.startswith("-")] or ["--matrix=default"]
+    extra = [arg for arg in session.posargs if arg.startswith("-")]
+    pytest(session, "tests/test_combinations.py", "--isolated", *combos, *extra)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff (lint + format) and mypy on the template repository's own Python."""
+    install(session, "lint")
+    paths = ["extensions", "tests", "noxfile.py"]
+    session.run("ruff", "check", *paths)
+    session.run("ruff", "format", "--check", *paths)
+    session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Verify the pairwise matrix and report combinations verified per minute (bench/results.json)."""
+    install(session, "test")
+    BENCH_DIR.mkdir(exist_ok=True)
+    report = BENCH_DIR / "pairwise-report.json"
+    started = time.perf_counter()
+    pytest(
+        session,
+        "tests/test_combinations.py",
+        "--matrix=pairwise",
+        f"--harness-report={report}",
+        *session.posargs,
+        success_codes=[0, 1],
+    )
+    wall = time.perf_counter() - started
+    details = json.loads(report.read_text(encoding="utf-8"))
+    combinations = details["combinations"]
+    passed = sum(1 for combination in combinations if combination["outcome"] == "passed")
+    results = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": sys.platform},
+        "workers": WORKERS,
+        "matrix": "pairwise",
+        "combinations": len(combinations),
+        "passed": passed,
+        "failed": len(combinations) - passed,
+        "pairwise_wall_seconds": round(wall, 1),
+        "combinations_per_minute": round(len(combinations) / wall * 60, 2) if wall else 0.0,
+        "shared_venv_built": any(c["steps"].get("venv", 0) > 5 for c in combinations),
+        "slowest": sorted(
+            ({"combination": c["combination"], "seconds": round(sum(c["steps"].values()), 1)} for c in combinations),
+            key=lambda row: -float(row["seconds"]),
+        )[:5],
+    }
+    (BENCH_DIR / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    session.log(
+        f"bench: {len(combinations)} combinations ({passed} passed) verified in {wall:.0f}s wall time "
+        f"= {results['combinations_per_minute']} combinations/minute; written to bench/results.json"
+    )
