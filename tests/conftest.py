@@ -200,7 +200,7 @@ class TimingReporter:
         terminalreporter.write_sep("=", f"slowest combinations ({len(rows)} verified in {wall:.0f}s wall time)")
         width = max(len(result["combination"]) for result in rows)
         header = f"{'combination':<{width}}  {'total':>6}  " + "  ".join(f"{c:>{max(len(c), 6)}}" for c in columns)
-        terminalreporter.write_line(header + "  result")
+        terminalreporter.write_line(header + "  python  result")
         for result in rows[:20]:
             cells = "  ".join(
                 f"{result['steps'][c]:>{max(len(c), 6)}.1f}" if c in result["steps"] else f"{'-':>{max(len(c), 6)}}"
@@ -208,7 +208,10 @@ class TimingReporter:
             )
             total = sum(result["steps"].values())
             outcome = result["outcome"] + (f" ({', '.join(result['failed'])})" if result["failed"] else "")
-            terminalreporter.write_line(f"{result['combination']:<{width}}  {total:>6.1f}  {cells}  {outcome}")
+            python = result.get("python") or "-"
+            terminalreporter.write_line(
+                f"{result['combination']:<{width}}  {total:>6.1f}  {cells}  {python:>6}  {outcome}"
+            )
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         path = self.config.getoption("--harness-report")

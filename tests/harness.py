@@ -20,6 +20,7 @@ The pieces, used by tests/conftest.py and the tests:
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -232,23 +233,43 @@ def project_requirements(project: Path, extra: str = "dev") -> list[str]:
 
 
 def python_for(combination: Combination) -> str:
-    """The interpreter for a combination: ``python<version>`` when it exists, else the harness's own."""
+    """The interpreter for a combination: a working ``python<version>`` on PATH, else the harness's own.
+
+    Without the wanted version the combination still runs, on the harness's
+    Python (the CI workflow installs each combination's version).
+    """
     wanted = combination.get(PYTHON_QUESTION)
-    if wanted is not None:
+    if wanted is not None and format_value(wanted) != f"{sys.version_info.major}.{sys.version_info.minor}":
         found = shutil.which(f"python{format_value(wanted)}")
-        if found:
+        if found and _works(found):
             return found
     return sys.executable
 
 
-def interpreter_version(python: str) -> str:
+@functools.cache
+def _works(python: str) -> bool:
+    try:
+        interpreter_version(python)
+    except (OSError, subprocess.CalledProcessError):  # e.g. a pyenv shim for a version not installed
+        return False
+    return True
+
+
+@functools.cache
+def interpreter_identity(python: str) -> tuple[str, str]:
+    """``(major.minor, base prefix)``: the same for an interpreter and every venv made from it."""
     completed = subprocess.run(
-        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2]); print(sys.base_prefix)"],
         check=True,
         capture_output=True,
         text=True,
     )
-    return completed.stdout.strip()
+    version, base_prefix = completed.stdout.splitlines()[:2]
+    return version, base_prefix
+
+
+def interpreter_version(python: str) -> str:
+    return interpreter_identity(python)[0]
 
 
 def _venv_bin(venv: Path) -> Path:
@@ -306,9 +327,9 @@ def ensure_shared_venv(requirements: Iterable[str], python: str = sys.executable
     The caller holds a lock (tests/conftest.py) so parallel workers build it once.
     """
     wanted = sorted(set(requirements))
-    version = interpreter_version(python)
+    version, base_prefix = interpreter_identity(python)
     venv = HARNESS_DIR / f"venv-py{version}"
-    digest = hashlib.sha256("\n".join([python, version, *wanted]).encode()).hexdigest()
+    digest = hashlib.sha256("\n".join([base_prefix, version, *wanted]).encode()).hexdigest()
     stamp = venv / "harness-requirements.sha256"
     if stamp.exists() and stamp.read_text(encoding="utf-8").strip() == digest:
         return Toolchain(venv, shared=True)
@@ -516,6 +537,7 @@ class Timing:
     combination: str
     steps: dict[str, float] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
+    python: str = ""  # the interpreter version the checks ran on
 
     @property
     def total(self) -> float:

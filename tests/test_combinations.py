@@ -41,6 +41,7 @@ def test_combination(
             pytest.fail(f"copier could not render {combination.id}:\n{rendered.error}", pytrace=False)
         project = rendered.project
         python = python_for(combination)
+        timing.python = interpreter_version(python)
         if pytestconfig.getoption("--isolated"):
             toolchain, timing.steps["install"] = isolated_toolchain(project, python)
         else:
@@ -50,7 +51,7 @@ def test_combination(
         started = time.perf_counter()
         with provisioned(combination) as services_env:
             timing.steps["services"] = time.perf_counter() - started
-            cache_key = f"py{interpreter_version(python)}-{combination.id}"
+            cache_key = f"py{timing.python}-{combination.id}"
             steps = verify(project, toolchain, services_env, cache_key=cache_key)
         for step in steps:
             timing.steps[step.name] = step.seconds
