@@ -230,6 +230,8 @@ class TimingReporter:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--combo"):
+        selected_combinations(config)  # a bad --combo is a usage error, reported before collection
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
         config.pluginmanager.register(TimingReporter(config), "harness-timing-reporter")
 
