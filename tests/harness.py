@@ -321,24 +321,41 @@ class Toolchain:
         return env
 
 
-def ensure_shared_venv(requirements: Iterable[str], python: str = sys.executable) -> Toolchain:
-    """The shared virtualenv for ``python`` holding ``requirements``; rebuilt only when they change.
+SHARED_VENVS_KEPT = 2
 
-    The caller holds a lock (tests/conftest.py) so parallel workers build it once.
+
+def ensure_shared_venv(requirements: Iterable[str], python: str = sys.executable) -> Toolchain:
+    """The shared virtualenv for ``python`` holding ``requirements``, built only if not there yet.
+
+    Each requirement set gets its own directory (``.harness/venv-py3.X-<hash>``), so a run
+    whose template changed its dependencies never rebuilds a venv another run is using; the
+    two most recently used are kept.  The caller holds a lock (tests/conftest.py) so
+    parallel workers build it once.
     """
     wanted = sorted(set(requirements))
     version, base_prefix = interpreter_identity(python)
-    venv = HARNESS_DIR / f"venv-py{version}"
     digest = hashlib.sha256("\n".join([base_prefix, version, *wanted]).encode()).hexdigest()
+    venv = HARNESS_DIR / f"venv-py{version}-{digest[:12]}"
     stamp = venv / "harness-requirements.sha256"
-    if stamp.exists() and stamp.read_text(encoding="utf-8").strip() == digest:
-        return Toolchain(venv, shared=True)
-    HARNESS_DIR.mkdir(parents=True, exist_ok=True)
-    create_venv(python, venv)
-    pip_install(venv, *wanted)
-    (venv / "harness-requirements.txt").write_text("\n".join(wanted) + "\n", encoding="utf-8")
-    stamp.write_text(digest + "\n", encoding="utf-8")
+    if not (stamp.exists() and stamp.read_text(encoding="utf-8").strip() == digest):
+        HARNESS_DIR.mkdir(parents=True, exist_ok=True)
+        create_venv(python, venv)
+        pip_install(venv, *wanted)
+        (venv / "harness-requirements.txt").write_text("\n".join(wanted) + "\n", encoding="utf-8")
+        stamp.write_text(digest + "\n", encoding="utf-8")
+    stamp.touch()  # most recently used
+    _prune_shared_venvs(version)
     return Toolchain(venv, shared=True)
+
+
+def _prune_shared_venvs(version: str) -> None:
+    def last_used(venv: Path) -> float:
+        stamp = venv / "harness-requirements.sha256"
+        return stamp.stat().st_mtime if stamp.exists() else 0.0
+
+    venvs = sorted(HARNESS_DIR.glob(f"venv-py{version}*"), key=last_used, reverse=True)
+    for stale in venvs[SHARED_VENVS_KEPT:]:
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def readme_install_command(project: Path) -> list[str]:
