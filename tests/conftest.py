@@ -137,7 +137,10 @@ def shared_toolchain(rendered_projects: dict[str, Rendered]) -> Callable[[str], 
     requirements: set[str] = set()
     for rendered in rendered_projects.values():
         if not rendered.error:
-            requirements.update(project_requirements(rendered.project))
+            try:
+                requirements.update(project_requirements(rendered.project))
+            except (OSError, ValueError, KeyError, TypeError):  # that combination's "parse" check reports it
+                continue
     built: dict[str, Toolchain] = {}
 
     def toolchain(python: str) -> Toolchain:

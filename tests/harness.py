@@ -7,14 +7,17 @@ The pieces, used by tests/conftest.py and the tests:
   what is tested is what is on disk, not the last commit;
 - ``render()``: ``copier.run_copy`` of one combination;
 - static checks: no leftover template syntax, every ``.py`` compiles, every
-  TOML/YAML file parses;
+  TOML/YAML/JSON file parses, the project's GitHub workflow runs every
+  required check and passes actionlint;
 - ``Toolchain``: where the project's tools run from, either the shared
   virtualenv (the union of every rendered project's dependencies, read from
   their pyproject.toml, built once and reused while that union is unchanged;
   the project runs from ``PYTHONPATH=src``) or, in ``--isolated`` mode, a
   fresh venv inside the project where it is installed as its README says;
-- ``verify()``: every check in order, each timed, all of them run even when
-  one fails, so one report shows everything that is wrong.
+- ``verify()``: the static checks, then the project's own CI commands (the
+  ``run:`` lines of its workflows, install lines left out) plus any required
+  one they lack; each timed, all of them run even when one fails, so one
+  report shows everything that is wrong.
 """
 
 from __future__ import annotations
