@@ -48,8 +48,7 @@ def refusal(answers: Mapping[str, Any], rules: Iterable[Rule] = UNSUPPORTED) -> 
 
 @pass_context
 def unsupported_combination(context: Context) -> str:
-    answers = {name: context.get(name) for name in context.keys()}
-    return refusal(answers)
+    return refusal(context.get_all())
 
 
 class CombinationsExtension(Extension):

@@ -209,7 +209,7 @@ def resource_error(value: str, package_name: str = "") -> str:
         return f"resource {value!r} would produce class names the generated code already defines."
     if value == package_name:
         return f"resource {value!r} must differ from package_name."
-    if looks_plural(value.split("_")[-1]) or plural(value) == value:
+    if looks_plural(value.rsplit("_", 1)[-1]) or plural(value) == value:
         return (
             f"resource {value!r} looks plural or uncountable; give the singular noun "
             "(e.g. 'item', not 'items') and set resource_plural if needed."
