@@ -478,11 +478,25 @@ def actionlint_problems(project: Path) -> list[str]:
     return [line.replace(str(project) + "/", "") for line in actionlint(workflow_files(project))]
 
 
+def dockerfile_problems(project: Path) -> list[str]:
+    from tests.container import dockerfile_problems as check
+
+    return check(project)
+
+
+def compose_problems(project: Path) -> list[str]:
+    from tests.container import compose_problems as check
+
+    return check(project)
+
+
 STATIC_CHECKS: tuple[tuple[str, Callable[[Path], list[str]]], ...] = (
     ("leftovers", leftover_template_syntax),
     ("parse", syntax_errors),
     ("ci-workflow", ci_workflow_problems),
     ("actionlint", actionlint_problems),
+    ("dockerfile", dockerfile_problems),
+    ("compose", compose_problems),
 )
 
 

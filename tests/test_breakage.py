@@ -41,6 +41,18 @@ def _append(relative: str, text: str) -> Callable[[Path, str, str], None]:
     return change
 
 
+def _replace(relative: str, old: str, new: str) -> Callable[[Path, str, str], None]:
+    """Replace ``old`` by ``new`` in a file, failing loudly when ``old`` is not there."""
+
+    def change(project: Path, package: str, plural: str) -> None:
+        path = project / relative
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{relative} no longer contains {old!r}: update the mutation"
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    return change
+
+
 def _drop_from_workflows(command: str) -> Callable[[Path, str, str], None]:
     """Replace every workflow line that runs exactly ``command`` by ``true``."""
     line = re.compile(rf"^(\s*(?:-\s*)?(?:run:\s*)?){re.escape(command)}\s*$", re.MULTILINE)
@@ -82,6 +94,11 @@ MUTATIONS = {
         "broken.yml:6",
     ),
     "ci-skips-types": Mutation("ci-workflow", _drop_from_workflows("mypy"), "no step runs `mypy`"),
+    "root-image": Mutation("dockerfile", _append("Dockerfile", "\nUSER root\n"), "non-root USER"),
+    "missing-copy-source": Mutation("dockerfile", _append("Dockerfile", "\nCOPY nowhere.txt /app/\n"), "nowhere.txt"),
+    "compose-typo": Mutation(
+        "compose", _replace("compose.yaml", "restart: unless-stopped", "restart: sometimes"), "sometimes"
+    ),
     "failing-test": Mutation(
         "pytest",
         _append("tests/test_harness_breakage.py", "def test_harness_breakage() -> None:\n    assert 1 == 2\n"),
