@@ -27,6 +27,7 @@ class ContextUpdater(ContextHook):
         if isinstance(resource, str) and resource:
             context["resource_class"] = filters["pascal"](resource)
             context["resource_title"] = filters["title_words"](resource)
+            context["a_resource"] = filters["with_article"](context["resource_title"].lower())
         if isinstance(plural, str) and plural:
             context["resource_plural_class"] = filters["pascal"](plural)
             context["resource_plural_title"] = filters["title_words"](plural)

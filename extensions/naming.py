@@ -127,6 +127,16 @@ def title(value: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def with_article(value: str) -> str:
+    """``item`` -> ``an item``; ``order line`` -> ``an order line``; ``book`` -> ``a book``.
+
+    Decided by the first letter (vowel letters a, e, i, o): good for the nouns resources are named
+    with; ``unit`` and ``user`` rightly get ``a``.
+    """
+    text = value.strip()
+    return f"{'an' if text[:1].lower() in 'aeio' else 'a'} {text}"
+
+
 def _plural_word(word: str) -> str:
     if word in _UNCOUNTABLE:
         return word
@@ -243,6 +253,7 @@ FILTERS: dict[str, Any] = {
     "camel": camel,
     "title_words": title,
     "plural": plural,
+    "with_article": with_article,
     "project_name_error": project_name_error,
     "project_slug_error": project_slug_error,
     "package_name_error": package_name_error,

@@ -75,6 +75,14 @@ def test_plural(naming: ModuleType, singular: str, plural: str) -> None:
     assert naming.plural(singular) == plural
 
 
+@pytest.mark.parametrize(
+    ("noun", "expected"),
+    [("item", "an item"), ("order line", "an order line"), ("book", "a book"), ("user", "a user"), ("egg", "an egg")],
+)
+def test_with_article(naming: ModuleType, noun: str, expected: str) -> None:
+    assert naming.with_article(noun) == expected
+
+
 def test_filters_are_registered_in_jinja(naming: ModuleType) -> None:
     env = Environment(extensions=[naming.NamingExtension])
     rendered = env.from_string(
