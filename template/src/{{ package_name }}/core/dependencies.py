@@ -1,4 +1,4 @@
-"""FastAPI dependencies shared by every domain: the one session dependency and the event bus.
+"""FastAPI dependencies shared by every domain: the one session dependency and event publishing.
 
 Tests (and anything else) replace ``get_session`` through ``app.dependency_overrides``.
 """
@@ -11,22 +11,25 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .database import session_scope
-from .events import EventBus
+from .events import EventPublisher
+from .unit_of_work import outbox_of, transaction
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session and one transaction per request: commit on success, roll back on error."""
-    async with session_scope(request.app.state.sessionmaker) as session:
+    """One transaction per request: commit and dispatch its events on success, else roll back."""
+    state = request.app.state
+    async with transaction(state.sessionmaker, state.event_bus) as session:
         yield session
-
-
-def get_event_bus(request: Request) -> EventBus:
-    bus: EventBus = request.app.state.event_bus
-    return bus
 
 
 # scope="function": the transaction commits before the response is sent, so a
 # client never sees a success whose commit then failed.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-EventBusDep = Annotated[EventBus, Depends(get_event_bus)]
+
+
+def get_event_publisher(session: SessionDep) -> EventPublisher:
+    """Where services publish: the request transaction's outbox."""
+    return outbox_of(session)
+
+
+EventPublisherDep = Annotated[EventPublisher, Depends(get_event_publisher)]

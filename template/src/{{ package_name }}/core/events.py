@@ -2,14 +2,19 @@
 
 Services publish; handlers (``<domain>/handlers.py``) subscribe.  Side effects
 such as e-mails, audit logs or cache busting live in handlers, never inside
-another domain's service.  Dispatch is in-process and sequential; a failing
-handler is logged and does not undo the business operation.
+another domain's service.
+
+Within a request, services publish into the transaction's ``Outbox``
+(``core.unit_of_work``); its events reach the ``EventBus`` only after the
+transaction commits, so a rolled-back change never triggers a side effect.
+Dispatch is in-process and sequential; a failing handler is logged and does
+not undo the committed operation.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
@@ -58,3 +63,17 @@ class EventBus:
                     logger.exception(
                         "event handler failed", event_type=event.event_type, handler=repr(handler)
                     )
+
+    async def dispatch(self, events: Iterable[DomainEvent]) -> None:
+        for event in events:
+            await self.publish(event)
+
+
+class Outbox:
+    """Holds a unit of work's events until it commits."""
+
+    def __init__(self) -> None:
+        self.events: list[DomainEvent] = []
+
+    async def publish(self, event: DomainEvent) -> None:
+        self.events.append(event)
