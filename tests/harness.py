@@ -63,9 +63,23 @@ SKIPPED_DIRS = {".git", ".venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".
 # -- template snapshot and rendering ------------------------------------------------------------
 
 
-def _git(*args: str, cwd: Path, env: Mapping[str, str] | None = None) -> str:
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "harness",
+    "GIT_AUTHOR_EMAIL": "harness@localhost",
+    "GIT_COMMITTER_NAME": "harness",
+    "GIT_COMMITTER_EMAIL": "harness@localhost",
+}
+
+
+def git(*args: str, cwd: Path, env: Mapping[str, str] | None = None) -> str:
+    """Run git in ``cwd`` as the harness (a fixed identity, no signing, no hooks' prompts)."""
     completed = subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env={**os.environ, **(env or {})}
+        ["git", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_IDENTITY, **(env or {})},
     )
     return completed.stdout
 
@@ -87,17 +101,11 @@ def snapshot(template: Path, destination: Path) -> Path:
     if not (template / ".git").exists():
         shutil.copytree(template, destination, ignore=shutil.ignore_patterns(".venv", ".harness", ".nox"))
         return destination
-    _git("clone", "--quiet", "--no-checkout", str(template), str(destination), cwd=template.parent)
-    identity = {
-        "GIT_AUTHOR_NAME": "harness",
-        "GIT_AUTHOR_EMAIL": "harness@localhost",
-        "GIT_COMMITTER_NAME": "harness",
-        "GIT_COMMITTER_EMAIL": "harness@localhost",
-        "GIT_WORK_TREE": str(template),
-    }
-    if _git("status", "--porcelain", cwd=template).strip():
-        _git("--git-dir=.git", "add", "-A", cwd=destination, env=identity)
-        _git(
+    git("clone", "--quiet", "--no-checkout", str(template), str(destination), cwd=template.parent)
+    work_tree = {"GIT_WORK_TREE": str(template)}
+    if git("status", "--porcelain", cwd=template).strip():
+        git("--git-dir=.git", "add", "-A", cwd=destination, env=work_tree)
+        git(
             "--git-dir=.git",
             "commit",
             "--quiet",
@@ -106,9 +114,9 @@ def snapshot(template: Path, destination: Path) -> Path:
             "-m",
             "harness: working tree",
             cwd=destination,
-            env=identity,
+            env=work_tree,
         )
-    _git("checkout", "--quiet", "-f", "HEAD", cwd=destination)
+    git("checkout", "--quiet", "-f", "HEAD", cwd=destination)
     return destination
 
 

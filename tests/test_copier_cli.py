@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.harness import git
 from tests.matrix import Template
 
 
@@ -28,19 +29,6 @@ def copier_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProce
         timeout=300,
         check=False,
     )
-
-
-def git(*args: str, cwd: Path) -> str:
-    identity = {
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.org",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.org",
-    }
-    completed = subprocess.run(
-        ["git", *args], cwd=cwd, env={**os.environ, **identity}, capture_output=True, text=True, check=True
-    )
-    return completed.stdout
 
 
 @pytest.mark.render

@@ -8,7 +8,6 @@ may be left half-merged.
 
 from __future__ import annotations
 
-import subprocess
 import warnings
 from pathlib import Path
 
@@ -16,23 +15,16 @@ import copier
 import pytest
 import yaml
 
-from tests.harness import snapshot
+from tests.harness import git, snapshot
 
 pytestmark = pytest.mark.render
 
-IDENTITY = ["-c", "user.name=harness", "-c", "user.email=harness@localhost", "-c", "commit.gpgsign=false"]
-
-
-def git(cwd: Path, *args: str) -> str:
-    completed = subprocess.run(["git", *IDENTITY, *args], cwd=cwd, check=True, capture_output=True, text=True)
-    return completed.stdout
-
 
 def commit_all(repo: Path, message: str, tag: str | None = None) -> None:
-    git(repo, "add", "-A")
-    git(repo, "commit", "--quiet", "--no-verify", "-m", message)
+    git("add", "-A", cwd=repo)
+    git("commit", "--quiet", "--no-verify", "-m", message, cwd=repo)
     if tag:
-        git(repo, "tag", tag)
+        git("tag", tag, cwd=repo)
 
 
 def conflict_leftovers(project: Path) -> list[str]:
@@ -55,7 +47,7 @@ def conflict_leftovers(project: Path) -> list[str]:
 @pytest.fixture
 def template_v1(template_root: Path, tmp_path: Path) -> Path:
     repo = snapshot(template_root, tmp_path / "template")
-    git(repo, "tag", "v1")
+    git("tag", "v1", cwd=repo)
     return repo
 
 
@@ -73,7 +65,7 @@ def service(template_v1: Path, tmp_path: Path) -> Path:
             quiet=True,
             vcs_ref="v1",
         )
-    git(project, "init", "--quiet")
+    git("init", "--quiet", cwd=project)
     commit_all(project, "generated from v1")
     return project
 
@@ -119,7 +111,7 @@ def test_update_brings_template_changes_and_keeps_team_edits(template_v1: Path, 
 
 
 def test_update_can_change_an_answer(template_v1: Path, service: Path) -> None:
-    git(template_v1, "tag", "v2")
+    git("tag", "v2", cwd=template_v1)
 
     update(service, database="postgresql")
 
