@@ -1,0 +1,79 @@
+"""The newcomer commands at the top of README.md stay true.
+
+The first ``bash`` block generates and runs a service; its ``copier copy`` must
+work from a clone of this repository, and the service it makes must be one that
+``copier update`` can later update (the recorded template path must still point
+at the template when run from inside the service).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.harness import git
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def bash_blocks() -> list[list[str]]:
+    blocks = re.findall(r"```bash\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.DOTALL)
+    return [[line for line in block.splitlines() if line.strip()] for block in blocks]
+
+
+def copier_copy_command() -> list[str]:
+    """The ``copier copy`` part of the README's first command, as words."""
+    (line,) = bash_blocks()[0]
+    for part in line.split("&&"):
+        words = shlex.split(part)
+        if words and words[0].endswith("copier") and words[1:2] == ["copy"]:
+            return words
+    raise AssertionError("the first command of README.md runs no `copier copy`")
+
+
+def run(words: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    copier = shutil.which("copier", path=str(Path(sys.executable).parent)) or "copier"
+    return subprocess.run(
+        [copier, *words[1:]],
+        cwd=cwd,
+        env={**os.environ, "CI": "true"},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_readme_opens_with_a_generate_and_a_test_command() -> None:
+    first, second = bash_blocks()[:2]
+    assert "copier copy" in first[0]
+    assert "python -m my_service" in first[0], "the first command runs the generated service"
+    assert "nox -s tests" in second[0], "the second command runs this repository's tests"
+    assert "nox -s tests" in (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+
+
+@pytest.mark.render
+def test_readme_service_can_be_updated_later(template_snapshot: Path, tmp_path: Path) -> None:
+    words = [word.replace("$PWD", str(template_snapshot)) for word in copier_copy_command()]
+    destination = tmp_path / "my-service"
+    words[-1] = str(destination)
+
+    copied = run(words, cwd=template_snapshot)
+    assert copied.returncode == 0, copied.stdout + copied.stderr
+
+    answers = yaml.safe_load((destination / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert Path(answers["_src_path"]).is_absolute(), "a relative template path breaks `copier update`"
+    git("init", "--quiet", cwd=destination)
+    git("add", "-A", cwd=destination)
+    git("commit", "--quiet", "-m", "generated", cwd=destination)
+    updated = run(["copier", "update", "--trust", "--defaults"], cwd=destination)
+    assert updated.returncode == 0, updated.stdout + updated.stderr
