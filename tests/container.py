@@ -12,25 +12,18 @@ from __future__ import annotations
 
 import re
 import shlex
-import shutil
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from tests.harness import tool
+
 COMPOSE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 _BASE_PYTHON = re.compile(r"^python:(?P<version>\d+\.\d+)")
 _REQUIRES_PYTHON = re.compile(r">=\s*(?P<version>\d+\.\d+)")
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
-    if found is None:
-        raise RuntimeError(f"{name} is not installed (it comes with the test dependency group)")
-    return found
 
 
 def _instructions(dockerfile: Path) -> list[tuple[str, str]]:
@@ -67,7 +60,10 @@ def dockerfile_problems(project: Path) -> list[str]:
     if not dockerfile.exists():
         return ["no Dockerfile"]
     completed = subprocess.run(
-        [_tool("hadolint"), "--no-color", str(dockerfile)], capture_output=True, text=True, check=False
+        [tool("hadolint", "it comes with the test dependency group"), "--no-color", str(dockerfile)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     problems = [
         line.replace(str(project) + "/", "")

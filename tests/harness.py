@@ -63,6 +63,14 @@ SKIPPED_DIRS = {".git", ".venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".
 # -- template snapshot and rendering ------------------------------------------------------------
 
 
+def tool(name: str, hint: str = "") -> str:
+    """A command from the harness's own environment (beside its Python), else from PATH."""
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if found is None:
+        raise RuntimeError(f"{name} is not installed{': ' + hint if hint else ''}")
+    return found
+
+
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "harness",
     "GIT_AUTHOR_EMAIL": "harness@localhost",

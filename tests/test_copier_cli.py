@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.harness import git
+from tests.harness import git, tool
 from tests.matrix import Template
 
 
 def copier_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run the copier CLI with no standard input (a prompt would fail or hang, not wait)."""
-    copier = shutil.which("copier", path=str(Path(sys.executable).parent)) or "copier"
+    copier = tool("copier")
     env = {**os.environ, "CI": "true", "TERM": "dumb"}
     return subprocess.run(
         [copier, *args],

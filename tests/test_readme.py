@@ -11,15 +11,13 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.harness import git
+from tests.harness import git, tool
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -40,7 +38,7 @@ def copier_copy_command() -> list[str]:
 
 
 def run(words: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    copier = shutil.which("copier", path=str(Path(sys.executable).parent)) or "copier"
+    copier = tool("copier")
     return subprocess.run(
         [copier, *words[1:]],
         cwd=cwd,
