@@ -516,7 +516,7 @@ def actionlint_problems(project: Path) -> list[str]:
 def openapi_lint_problems(project: Path, env: Mapping[str, str]) -> list[str]:
     from tests.openapi_lint import openapi_lint
 
-    return openapi_lint(project, env, ci_commands(project))
+    return openapi_lint(project, env, workflow_files(project))
 
 
 def dockerfile_problems(project: Path) -> list[str]:
