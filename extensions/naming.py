@@ -389,7 +389,7 @@ def shown(value: str, limit: int = 40) -> str:
 
 
 def _suggest(label: str, *candidates: str) -> str:
-    good = [f"{candidate!r}" for candidate in candidates if len(candidate) <= MAX_LENGTH[label]]
+    good = [f"{candidate!r}" for candidate in candidates if len(candidate) <= MAX_LENGTH.get(label, sys.maxsize)]
     return f"; try {' or '.join(good)}" if good else ""
 
 
@@ -437,7 +437,7 @@ def author_name_error(value: str) -> str:
 
 
 def _too_long(value: str, label: str, hint: str = "") -> str:
-    if len(value) <= MAX_LENGTH[label]:
+    if len(value) <= MAX_LENGTH.get(label, sys.maxsize):
         return ""
     return f"{label} {shown(value)} is too long: at most {MAX_LENGTH[label]} characters{hint}."
 
@@ -459,7 +459,8 @@ def identifier_error(value: str, label: str) -> str:
             "single underscores, starting with a letter (e.g. 'order_line')."
         )
     if keyword.iskeyword(value) or keyword.issoftkeyword(value):
-        hint = _suggest(label, f"{value}_service") if label == "package_name" else _suggest(label, f"{value}_item")
+        suffix = {"package_name": "_service", "resource_plural": "_items"}.get(label, "_item")
+        hint = _suggest(label, value + suffix)
         return f"{label} {value!r} is a Python keyword{hint}."
     return _too_long(value, label)
 
@@ -521,6 +522,9 @@ def resource_plural_error(value: str, resource: str = "", package_name: str = ""
 
 
 def email_error(value: str) -> str:
+    too_long = _too_long(value, "author_email")
+    if too_long:
+        return too_long
     expected = "expected name@example.org: a dot-atom name, '@', a domain with a top-level label"
     match = _EMAIL.fullmatch(value)
     if match is None or len(match["local"]) > 64:
@@ -529,7 +533,7 @@ def email_error(value: str) -> str:
         Address(addr_spec=value)
     except (HeaderParseError, ValueError, IndexError):  # pragma: no cover - the pattern is stricter
         return f"author_email {shown(value)} is not an e-mail address ({expected})."
-    return _too_long(value, "author_email")
+    return ""
 
 
 FILTERS: dict[str, Any] = {
