@@ -73,7 +73,7 @@ _ASCII_LETTERS = str.maketrans(
         "Ð": "D",
         "þ": "th",
         "Þ": "Th",
-        "ı": "i",
+        "\u0131": "i",  # dotless i
         "ħ": "h",
         "Ħ": "H",
     }
@@ -83,16 +83,79 @@ _ASCII_LETTERS = str.maketrans(
 # tools and their dependencies), so a package named like one of them would shadow it.
 # tests/test_reserved_names.py lists them from the harness venv and fails when one is missing here.
 DEPENDENCY_IMPORT_NAMES = frozenset(
-    """
-    aiosqlite alembic annotated_doc annotated_types anyio ast_serialize asyncpg certifi cfgv click
-    deptry distlib dotenv editables email_validator fastapi filelock greenlet grimp h11 hatchling
-    httpcore httptools httpx identify idna importlinter iniconfig librt mako markdown_it markupsafe
-    mdurl mypy mypy_extensions mypyc nodeenv opentelemetry packaging pathspec pip pkg_resources
-    platformdirs pluggy pre_commit py pydantic pydantic_core pydantic_settings pygments pytest
-    pytest_asyncio python_discovery requirements rich ruff setuptools sqlalchemy starlette structlog
-    tomli trove_classifiers typing_extensions typing_inspection uvicorn uvloop virtualenv watchfiles
-    websockets wheel yaml
-    """.split()
+    [
+        "aiosqlite",
+        "alembic",
+        "annotated_doc",
+        "annotated_types",
+        "anyio",
+        "ast_serialize",
+        "asyncpg",
+        "certifi",
+        "cfgv",
+        "click",
+        "deptry",
+        "distlib",
+        "dotenv",
+        "editables",
+        "email_validator",
+        "fastapi",
+        "filelock",
+        "greenlet",
+        "grimp",
+        "h11",
+        "hatchling",
+        "httpcore",
+        "httptools",
+        "httpx",
+        "identify",
+        "idna",
+        "importlinter",
+        "iniconfig",
+        "librt",
+        "mako",
+        "markdown_it",
+        "markupsafe",
+        "mdurl",
+        "mypy",
+        "mypy_extensions",
+        "mypyc",
+        "nodeenv",
+        "opentelemetry",
+        "packaging",
+        "pathspec",
+        "pip",
+        "pkg_resources",
+        "platformdirs",
+        "pluggy",
+        "pre_commit",
+        "py",
+        "pydantic",
+        "pydantic_core",
+        "pydantic_settings",
+        "pygments",
+        "pytest",
+        "pytest_asyncio",
+        "python_discovery",
+        "requirements",
+        "rich",
+        "ruff",
+        "setuptools",
+        "sqlalchemy",
+        "starlette",
+        "structlog",
+        "tomli",
+        "trove_classifiers",
+        "typing_extensions",
+        "typing_inspection",
+        "uvicorn",
+        "uvloop",
+        "virtualenv",
+        "watchfiles",
+        "websockets",
+        "wheel",
+        "yaml",
+    ]
 )
 # Names the generated project itself uses at the top of its tree.
 PROJECT_RESERVED_NAMES = frozenset({"migrations", "tests", "test", "src", "docs"})
@@ -162,10 +225,24 @@ _O_ES = frozenset({"hero", "potato", "tomato", "echo", "veto", "torpedo", "embar
 _CH_S = frozenset({"epoch", "stomach", "monarch", "patriarch", "matriarch", "tech", "loch"})
 # Singular nouns ending in -s other than -ss, -us, -is (those are singular already).
 _SINGULAR_S = frozenset(
-    """
-    alias asbestos atlas bias canvas chaos christmas cosmos ethos gas lens pancreas pathos rhinoceros
-    thermos yes
-    """.split()
+    [
+        "alias",
+        "asbestos",
+        "atlas",
+        "bias",
+        "canvas",
+        "chaos",
+        "christmas",
+        "cosmos",
+        "ethos",
+        "gas",
+        "lens",
+        "pancreas",
+        "pathos",
+        "rhinoceros",
+        "thermos",
+        "yes",
+    ]
 )
 
 

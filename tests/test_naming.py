@@ -6,7 +6,7 @@ import ast
 import keyword
 import re
 import tomllib
-from email.headerregistry import Address, HeaderRegistry
+from email.headerregistry import Address, AddressHeader, HeaderRegistry
 from types import ModuleType
 from typing import Any
 
@@ -430,7 +430,7 @@ def test_markdown_text_escapes_everything_markdown_would_interpret(naming: Modul
         ("Straße", "strasse"),
         ("Ærø Øl", "aero_ol"),
         ("Łódź", "lodz"),
-        ("ﬁle Ｆｕｌｌ", "file_full"),
+        ("\ufb01le \uff26\uff55\uff4c\uff4c", "file_full"),  # a ligature, full-width letters
         ("受注 Orders", "orders"),
     ],
 )
@@ -468,7 +468,8 @@ def test_every_message_is_one_line(naming: ModuleType) -> None:
     for check in checks:
         for value in values:
             message = getattr(naming, check)(value)
-            assert "\n" not in message and "\r" not in message, (check, value)
+            assert "\n" not in message, (check, value)
+            assert "\r" not in message, (check, value)
             assert len(message) < 400, (check, value)
 
 
@@ -518,6 +519,7 @@ def test_email_ok(naming: ModuleType, value: str) -> None:
     # and reads it back with email's header registry as an address header: the address survives both.
     header = str(Address(display_name='O\'Brien, "Jr" \\ <x>', addr_spec=value))
     parsed = HeaderRegistry()("resent-from", header)
+    assert isinstance(parsed, AddressHeader)
     assert not parsed.defects
     assert [(address.display_name, address.addr_spec) for address in parsed.addresses] == [
         ('O\'Brien, "Jr" \\ <x>', value)

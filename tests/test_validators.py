@@ -67,13 +67,13 @@ BAD_ANSWERS: list[tuple[dict[str, Any], str, str]] = [
     ({"resource": "service"}, "resource", "would produce class names the generated code already defines"),
     ({"resource": "def"}, "resource", "is a Python keyword; try 'def_item'"),
     ({"package_name": "order", "resource": "order"}, "resource", "must differ from package_name"),
-    ({"resource": "items"}, "resource_plural", "resource 'items' looks plural: give the singular noun as resource; try 'item'"),
+    ({"resource": "items"}, "resource_plural", "'items' looks plural: give the singular noun as resource; try 'item'"),
     ({"resource": "news"}, "resource_plural", "resource 'news' is uncountable"),
     ({"resource_plural": "item"}, "resource_plural", "must differ from resource 'item'"),
     ({"resource_plural": "Items"}, "resource_plural", "must be snake_case"),
     ({"resource_plural": "widgetz\n"}, "resource_plural", "'widgetz\\n' must be snake_case"),
     ({"resource_plural": "p" * 33}, "resource_plural", "is too long: at most 32 characters"),
-    ({"resource": "r" * 26 + "quiz"}, "resource_plural", "is too long: at most 32 characters"),
+    ({"resource": "r" * 25 + "_quiz"}, "resource_plural", "is too long: at most 32 characters"),
     ({"resource_plural": "core"}, "resource_plural", "clashes with a module of the generated package"),
     ({"package_name": "stock", "resource_plural": "stock"}, "resource_plural", "must differ from package_name"),
     ({"database": "oracle"}, "database", "'oracle' is not in"),
@@ -94,6 +94,7 @@ def test_bad_answer_is_refused(
     with pytest.raises(ValueError, match=f"'{question}'") as refused:
         run_copier(template_snapshot, destination, data)
     assert message in str(refused.value)
+    assert "\n" not in str(refused.value), "the reason is one line"
     assert not (destination / "pyproject.toml").exists(), "nothing is rendered for refused answers"
 
 
@@ -111,6 +112,17 @@ def test_every_validated_question_has_a_bad_answer() -> None:
 GOOD_ANSWERS: list[dict[str, Any]] = [
     {"project_name": "Orders Service", "resource": "order_line"},
     {"project_name": "Billing", "resource": "person", "author_email": "billing@example.co.uk"},
+    # non-ASCII names are transliterated for the derived names
+    {"project_name": "Café Orders", "resource": "cafe", "author_name": "Zoë Ærøskøbing"},
+    {"project_name": "ÜberService", "resource": "knife", "author_email": "o'brien+svc@example.ie"},
+    # quotes, backslashes, Jinja and shell syntax are text
+    {"project_name": 'The "Best" Service', "description": 'Says """ and ends in \\', "resource": "hero"},
+    {"project_name": "Orders\\Names {{ 7*7 }} $(id)", "description": "{% raw %} `id`", "resource": "quiz"},
+    # every name at its bound
+    {"project_name": "S" * 40, "resource": "r" * 30, "description": "d" * 200, "author_name": "n" * 100},
+    # singular nouns that end like plurals or collide with names the generated code uses
+    {"project_name": "Atlas", "resource": "canvas"},
+    {"project_name": "Analysis", "resource": "axis"},
 ]
 
 
