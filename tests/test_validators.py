@@ -142,3 +142,19 @@ def test_good_answers_render_with_derived_defaults(
     assert answers["resource_plural"] == naming["plural"](data["resource"])
     package = destination / "src" / answers["package_name"] / answers["resource_plural"]
     assert package.is_dir(), f"the resource package {package} is rendered"
+
+
+@pytest.mark.render
+def test_refusal_on_the_command_line_ends_with_the_one_line_reason(template_snapshot: Path, tmp_path: Path) -> None:
+    """copier prints a traceback for a refused --data answer (docs/options.md); its last line is our reason."""
+    from tests.test_copier_cli import copier_cli
+
+    destination = tmp_path / "service"
+    arguments = ["copy", "--trust", "--defaults", "--vcs-ref=HEAD", "--data=package_name=json"]
+    completed = copier_cli(*arguments, str(template_snapshot), str(destination))
+    assert completed.returncode != 0
+    assert completed.stderr.strip().splitlines()[-1] == (
+        "ValueError: Validation error for question 'package_name': package_name 'json' would shadow "
+        "the standard-library module 'json'; try 'json_service'."
+    )
+    assert not (destination / "pyproject.toml").exists()
