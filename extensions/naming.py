@@ -565,6 +565,8 @@ def resource_error(value: str, package_name: str = "") -> str:
         return f"resource {value!r} clashes with a module of the generated package{hint}."
     if value in RESERVED_CLASS_STEMS:
         return f"resource {value!r} would produce class names the generated code already defines{hint}."
+    if keyword.iskeyword(pascal(value)):
+        return f"resource {value!r} would name its class {pascal(value)!r}, a Python keyword{hint}."
     if value == package_name:
         return f"resource {value!r} must differ from package_name{hint}."
     return ""

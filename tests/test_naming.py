@@ -313,7 +313,14 @@ def test_good_resources_are_accepted(naming: ModuleType, resource: str) -> None:
 
 @pytest.mark.parametrize(
     ("resource", "suggestion"),
-    [("class", "class_item"), ("def", "def_item"), ("match", "match_item"), ("core", "core_item")],
+    [
+        ("class", "class_item"),
+        ("def", "def_item"),
+        ("match", "match_item"),
+        ("core", "core_item"),
+        ("none", "none_item"),
+        ("true", "true_item"),
+    ],
 )
 def test_refused_resource_suggests_another_name(naming: ModuleType, resource: str, suggestion: str) -> None:
     message = naming.resource_error(resource, "my_service")
