@@ -521,9 +521,13 @@ def _too_long(value: str, label: str, hint: str = "") -> str:
 
 def project_slug_error(value: str) -> str:
     if not _KEBAB_SLUG.fullmatch(value):
+        fixed = kebab(value)
+        example = (
+            fixed if _KEBAB_SLUG.fullmatch(fixed) and len(fixed) <= MAX_LENGTH["project_slug"] else "orders-service"
+        )
         return (
             f"project_slug {shown(value)} must be kebab-case: lower-case ASCII letters and digits "
-            "separated by single hyphens, starting with a letter (e.g. 'orders-service')."
+            f"separated by single hyphens, starting with a letter (e.g. {example!r})."
         )
     return _too_long(value, "project_slug", " (it is derived from project_name: give a shorter project_slug)")
 
@@ -531,9 +535,11 @@ def project_slug_error(value: str) -> str:
 def identifier_error(value: str, label: str) -> str:
     """Shared rules for names that become Python identifiers (package, module, variable)."""
     if not _SNAKE_IDENTIFIER.fullmatch(value):
+        fixed = snake(value)
+        valid = _SNAKE_IDENTIFIER.fullmatch(fixed) and len(fixed) <= MAX_LENGTH.get(label, sys.maxsize)
         return (
             f"{label} {shown(value)} must be snake_case: lower-case ASCII letters and digits separated by "
-            "single underscores, starting with a letter (e.g. 'order_line')."
+            f"single underscores, starting with a letter (e.g. {fixed if valid else 'order_line'!r})."
         )
     if keyword.iskeyword(value) or keyword.issoftkeyword(value):
         suffix = {"package_name": "_service", "resource_plural": "_items"}.get(label, "_item")

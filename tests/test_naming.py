@@ -207,6 +207,22 @@ def test_identifier_errors(naming: ModuleType, value: str, fragment: str) -> Non
     assert fragment in naming.identifier_error(value, "name")
 
 
+@pytest.mark.parametrize(
+    ("check", "value", "example"),
+    [
+        ("resource_error", "Order Line", "order_line"),
+        ("resource_error", "café", "cafe"),
+        ("package_name_error", "evilpkg\n", "evilpkg"),
+        ("resource_plural_error", "OrderLines", "order_lines"),
+        ("project_slug_error", "Orders_Service", "orders-service"),
+        ("project_slug_error", "évil-slug\n", "evil-slug"),
+        ("resource_error", "9", "order_line"),
+    ],
+)
+def test_malformed_name_message_gives_the_fixed_name(naming: ModuleType, check: str, value: str, example: str) -> None:
+    assert f"(e.g. {example!r})" in getattr(naming, check)(value)
+
+
 def test_every_keyword_is_refused(naming: ModuleType) -> None:
     for word in [*keyword.kwlist, *keyword.softkwlist]:
         if word.isidentifier() and word.islower():
