@@ -105,3 +105,105 @@ def test_nasty_text_answers_land_as_text(
     imported = json.loads(line)
     assert imported["app_name"] == data["project_name"]
     assert imported["doc"] == f"The {answers['project_slug']} distribution's import package."
+
+
+def _harness_naming() -> Any:
+    from tests.matrix import ROOT, _import_path
+
+    return _import_path(ROOT / "extensions" / "naming.py", "_harness_test_escaping_naming")
+
+
+def _run_python(toolchain: Toolchain, project: Path, code: str, stdin: str) -> str:
+    completed = subprocess.run(
+        [str(toolchain.bin / "python"), "-c", code],
+        cwd=project,
+        env=toolchain.env(project),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return completed.stdout
+
+
+# project_names at and around the 78-column bound: plain, wide characters, escapes, both quotes.
+BOUND_NAMES = [
+    "A" * 78,
+    "A" + "受" * 38 + "A",
+    "A" + "\\" * 38 + "A",
+    "A" * 70 + '"' * 8,
+    "A" * 50 + "\"'" * 9,
+    "A" + "🚀" * 38 + "A",
+    "Cafe\u0301 " * 10,
+]
+
+
+def test_python_string_matches_ruff_at_the_bound(default_project: tuple[Path, Toolchain], tmp_path: Path) -> None:
+    """The settings line ``app_name: str = <literal>`` for accepted names is what ruff writes and fits 100 columns."""
+    naming = _harness_naming()
+    from tests.test_naming import NASTY_TEXTS
+
+    names = [*BOUND_NAMES, *(f"A {text}"[:78] for text in NASTY_TEXTS if "\t" not in text)]
+    for name in names:
+        assert naming.project_name_error(name) == "", name
+    project, toolchain = default_project
+    module = tmp_path / "settings_lines.py"
+    literals = [naming.python_string(name) for name in names]
+    classes = [f"class Settings{index}:\n    app_name: str = {literal}\n" for index, literal in enumerate(literals)]
+    module.write_text("\n\n".join(classes), encoding="utf-8")
+    config = ["--config", str(project / "pyproject.toml")]
+    for command in (["ruff", "check", "--select", "E501,Q,UP", *config], ["ruff", "format", "--check", *config]):
+        completed = subprocess.run(
+            [str(toolchain.bin / command[0]), *command[1:], str(module)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+MARKDOWN_PROBE = """
+import json, sys
+from markdown_it import MarkdownIt
+
+md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+parsed = []
+for source in json.load(sys.stdin):
+    tokens = md.parse(source)
+    inline = [token for token in tokens if token.type == "inline"]
+    parsed.append(
+        {
+            "blocks": [token.type for token in tokens],
+            "texts": ["".join(child.content for child in token.children or []) for token in inline],
+            "kinds": sorted({child.type for token in inline for child in token.children or []}),
+        }
+    )
+print(json.dumps(parsed))
+"""
+
+
+def test_markdown_text_renders_as_the_text(default_project: tuple[Path, Toolchain]) -> None:
+    """A CommonMark parser (markdown-it, with GitHub's tables and strikethrough) reads README lines as plain text."""
+    naming = _harness_naming()
+    from tests.test_naming import NASTY_TEXTS
+
+    project, toolchain = default_project
+    found = _run_python(toolchain, project, "import importlib.util; print(importlib.util.find_spec('markdown_it'))", "")
+    if found.strip() == "None":  # markdown-it-py comes with rich, a dependency of the project's dev tools
+        pytest.skip("the project's toolchain has no markdown-it-py")
+    sources = [f"# {naming.markdown_text(text)}\n\n{naming.markdown_text(text)}\n" for text in NASTY_TEXTS]
+    parsed = json.loads(_run_python(toolchain, project, MARKDOWN_PROBE, json.dumps(sources)))
+    for text, result in zip(NASTY_TEXTS, parsed, strict=True):
+        plain = " ".join(text.split())
+        assert result["blocks"] == [
+            "heading_open",
+            "inline",
+            "heading_close",
+            "paragraph_open",
+            "inline",
+            "paragraph_close",
+        ], text
+        assert result["texts"] == [plain, plain], text
+        assert set(result["kinds"]) <= {"text", "text_special"}, text
