@@ -1,5 +1,7 @@
 """The ``sorted_imports`` filter: a block of imports in the order ruff's isort gives it.
 
+``sorted_names`` orders the names of an ``__all__`` the way ruff's RUF022 wants them.
+
 Templates wrap an import block that mixes fixed modules with answer-derived ones
 (``{{ package_name }}.{{ resource_plural }}...`` beside ``{{ package_name }}.core...``,
 or ``tests.fakes`` beside ``{{ package_name }}...``) in ``{% filter sorted_imports %}``,
@@ -112,9 +114,15 @@ def sorted_imports(block: str) -> str:
     return "\n".join(ordered) + ("\n" if block.endswith("\n") else "")
 
 
+def sorted_names(names: list[str]) -> list[str]:
+    """``names`` in the order ruff wants an ``__all__`` in (RUF022: CONSTANTS, Classes, others; natural)."""
+    return sorted(names, key=lambda name: (_member_type(name), _Natural(name)))
+
+
 class ImportsExtension(Extension):
-    """Registers ``sorted_imports`` in copier's Jinja environment."""
+    """Registers ``sorted_imports`` and ``sorted_names`` in copier's Jinja environment."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["sorted_imports"] = sorted_imports
+        environment.filters["sorted_names"] = sorted_names
