@@ -217,6 +217,8 @@ def resource_error(value: str, package_name: str = "") -> str:
         return f"resource {value!r} clashes with a module of the generated package ({value!r} is reserved)."
     if value in RESERVED_CLASS_STEMS:
         return f"resource {value!r} would produce class names the generated code already defines."
+    if keyword.iskeyword(pascal(value)):
+        return f"resource {value!r} would name its class {pascal(value)!r}, a Python keyword."
     if value == package_name:
         return f"resource {value!r} must differ from package_name."
     if looks_plural(value.rsplit("_", 1)[-1]) or plural(value) == value:
