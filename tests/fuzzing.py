@@ -13,7 +13,6 @@ naming the question, or renders a project that must pass the checks below.
 from __future__ import annotations
 
 import ast
-import builtins
 import json
 import os
 import re
@@ -188,8 +187,11 @@ def names(colliding: st.SearchStrategy[str], bound: int) -> st.SearchStrategy[st
     )
 
 
-def answer_sets(colliding: st.SearchStrategy[str], choices: st.SearchStrategy[Mapping[str, Any]]) -> Any:
-    """Answer sets for ``copier copy --defaults --data ...``: some questions given, the rest defaulted."""
+def answer_sets(colliding: st.SearchStrategy[str], choices: st.SearchStrategy[Any]) -> Any:
+    """``(combination, questions)``: a combination of the choice questions and some text answers.
+
+    Questions left out keep their (derived) default, as with ``copier copy --defaults --data ...``.
+    """
     words = st.lists(st.sampled_from(("Orders", "billing", "Ünïcode", "API", "v2", "service")), min_size=1, max_size=4)
     free_text = st.one_of(words.map(" ".join), nasty_text())
     questions = st.fixed_dictionaries(
@@ -207,7 +209,7 @@ def answer_sets(colliding: st.SearchStrategy[str], choices: st.SearchStrategy[Ma
             "resource_plural": names(colliding, BOUNDS["resource_plural"]),
         },
     )
-    return st.tuples(choices, questions).map(lambda pair: {**pair[0], **pair[1]})
+    return st.tuples(choices, questions)
 
 
 # -- reproducing --------------------------------------------------------------------------------
@@ -247,9 +249,6 @@ def refusal_problem(error: BaseException, answers: Mapping[str, Any]) -> str:
 # -- checks beyond the harness's ----------------------------------------------------------------
 
 
-_BUILTINS = frozenset(dir(builtins))
-
-
 def _bound_names(statement: ast.stmt) -> list[str]:
     if isinstance(statement, (ast.Import, ast.ImportFrom)):
         return [(alias.asname or alias.name).split(".")[0] for alias in statement.names]
@@ -262,7 +261,7 @@ def _bound_names(statement: ast.stmt) -> list[str]:
 
 
 def binding_problems(project: Path) -> list[str]:
-    """Module-level names bound twice, or a builtin the module uses bound over.
+    """Module-level names bound twice.
 
     ``class Text(Entity)`` beside ``from sqlalchemy import Text`` is valid Python and
     may even pass ruff, but the module then means two things by one name.
@@ -277,7 +276,6 @@ def binding_problems(project: Path) -> list[str]:
         except SyntaxError:  # the "parse" check reports it
             continue
         seen: dict[str, int] = {}
-        used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
         for statement in tree.body:
             for name in _bound_names(statement):
                 if name == "__all__":
@@ -285,8 +283,6 @@ def binding_problems(project: Path) -> list[str]:
                 if name in seen:
                     problems.append(f"{relative}:{statement.lineno}: {name!r} is already bound on line {seen[name]}")
                 seen.setdefault(name, statement.lineno)
-                if name in _BUILTINS and name in used:
-                    problems.append(f"{relative}:{statement.lineno}: {name!r} hides the builtin the module uses")
     return problems
 
 
