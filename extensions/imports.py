@@ -37,7 +37,8 @@ def natural_compare(left: str, right: str) -> int:
         if left[i].isdigit() and right[j].isdigit():
             left_run = _DIGITS.match(left, i)
             right_run = _DIGITS.match(right, j)
-            assert left_run is not None and right_run is not None  # both start with a digit
+            assert left_run is not None  # both start with a digit
+            assert right_run is not None
             a, b = left_run.group(), right_run.group()
             if a.startswith("0") or b.startswith("0"):  # fractional part: compared left-aligned
                 if a != b:

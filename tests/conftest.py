@@ -132,9 +132,11 @@ def rendered_projects(
         if state.exists():
             return {key: Rendered(**value) for key, value in json.loads(state.read_text(encoding="utf-8")).items()}
         wanted = {default_combination.id: default_combination}
-        if any(item.get_closest_marker("fuzz") or item.get_closest_marker("fuzz_deep") for item in request.session.items):
-            # fuzzed answers draw their choices from the pairwise set: its drivers join the shared venv
-            wanted.update((combination.id, combination) for combination in Template(template_root_of(request)).pairwise())
+        fuzzing = any(item.get_closest_marker(name) for item in request.session.items for name in ("fuzz", "fuzz_deep"))
+        if fuzzing:  # fuzzed answers draw their choices from the pairwise set: its drivers join the shared venv
+            wanted.update(
+                (combination.id, combination) for combination in Template(template_root_of(request)).pairwise()
+            )
         for item in request.session.items:
             callspec = getattr(item, "callspec", None)
             if callspec is not None and isinstance(callspec.params.get("combination"), Combination):

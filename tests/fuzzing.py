@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import re
 import shlex
 import subprocess
@@ -313,7 +312,7 @@ def import_problems(project: Path, toolchain: Toolchain, package: str) -> list[s
             problems.append(f"importing {package} failed:\n{completed.stdout}{completed.stderr}")
         elif completed.stdout or completed.stderr:
             problems.append(f"importing {package} printed:\n{completed.stdout}{completed.stderr}")
-        left = sorted(os.listdir(empty))
+        left = sorted(path.name for path in Path(empty).iterdir())
         if left:
             problems.append(f"importing {package} wrote files into the working directory: {left}")
         return problems
@@ -329,4 +328,3 @@ def answers_file(project: Path) -> dict[str, Any]:
 
 def describe(answers: Mapping[str, Any]) -> str:
     return json.dumps(dict(answers), ensure_ascii=False, sort_keys=True)
-

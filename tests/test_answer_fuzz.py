@@ -20,6 +20,7 @@ A defect found once stays tested as an ``@example``.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, assume, example, given, settings
+from hypothesis import HealthCheck, Phase, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from tests import fuzzing
@@ -104,6 +105,11 @@ def _render(setup: FuzzSetup, drawn: tuple[Combination, dict[str, Any]]) -> Iter
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def _refused_question(error: BaseException) -> str:
+    found = re.search(r"question '(\w+)'", str(error))
+    return found.group(1) if found else type(error).__name__
+
+
 def _judge_refusal(rendering: Rendering) -> None:
     assert rendering.refused is not None
     problem = fuzzing.refusal_problem(rendering.refused, rendering.answers)
@@ -164,8 +170,10 @@ def _regressions(test: Callable[..., None]) -> Callable[..., None]:
 def test_fuzzed_answers_render_lint_clean_code(fuzz_setup: FuzzSetup, drawn: Any) -> None:
     with _render(fuzz_setup, drawn) as rendering:
         if rendering.refused is not None:
+            event(f"refused: {_refused_question(rendering.refused)}")
             _judge_refusal(rendering)
             return
+        event("rendered")
         steps = verify(rendering.project, fuzz_setup.toolchain, only=FAST_CHECKS)
         failed = [step for step in steps if not step.ok]
         bindings = fuzzing.binding_problems(rendering.project)
@@ -191,10 +199,11 @@ def test_fuzzed_answers_pass_every_check(fuzz_setup: FuzzSetup, drawn: Any) -> N
     with _render(fuzz_setup, drawn) as rendering:
         assume(rendering.refused is None)
         project = rendering.project
-        with tempfile.TemporaryDirectory(prefix="fuzz-mypy-") as mypy_cache:
-            with provisioned(rendering.combination) as services_env:
-                env = {**services_env, "MYPY_CACHE_DIR": mypy_cache}
-                steps = verify(project, fuzz_setup.toolchain, env)
+        with (
+            tempfile.TemporaryDirectory(prefix="fuzz-mypy-") as mypy_cache,
+            provisioned(rendering.combination) as services_env,
+        ):
+            steps = verify(project, fuzz_setup.toolchain, {**services_env, "MYPY_CACHE_DIR": mypy_cache})
         package = str(fuzzing.answers_file(project)["package_name"])
         imports = fuzzing.import_problems(project, fuzz_setup.toolchain, package)
         if imports or not all(step.ok for step in steps):
