@@ -1,4 +1,4 @@
-"""Request body size limit: a body larger than the limit is refused before it is buffered."""
+"""Limits on what one request may ask of the service, enforced before any work is done."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .problems import problem_response
 
 CONTENT_TOO_LARGE = HTTPStatus(413)  # its name differs between Python versions
+# The deepest page offset: larger ones are refused (422) before they reach the database,
+# where they would overflow its integer type.
+MAX_OFFSET = 2**31 - 1
 
 
 class RequestBodyLimitMiddleware:

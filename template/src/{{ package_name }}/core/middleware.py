@@ -59,7 +59,7 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_request_id)
         except Exception as error:
-            error_logger.exception("unhandled error", error_type=type(error).__name__)
+            error_logger.error("unhandled error", exc_info=error)
             if not response_started:
                 response = internal_error_response(Request(scope))
                 await response(scope, receive, send_with_request_id)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from pydantic import AfterValidator
 
-# NUL cannot be stored by PostgreSQL, and a lone surrogate cannot be encoded as UTF-8.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
-
-def refuse_unstorable_characters(value: str) -> str:
-    if _UNSTORABLE.search(value):
-        msg = "Text must not contain NUL characters or unpaired surrogates"
+def refuse_nul(value: str) -> str:
+    """PostgreSQL cannot store NUL in text, so no database gets one."""
+    if "\x00" in value:
+        msg = "Text must not contain NUL (\\x00) characters"
         raise ValueError(msg)
     return value
 
 
-StorableText = AfterValidator(refuse_unstorable_characters)
+StorableText = AfterValidator(refuse_nul)
