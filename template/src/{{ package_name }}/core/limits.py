@@ -18,9 +18,12 @@ MAX_OFFSET = 2**31 - 1
 
 
 class RequestBodyLimitMiddleware:
-    """413 at once for a declared ``Content-Length`` over the limit; a streamed (chunked)
-    body is counted as it arrives and refused as soon as it goes over, so at most
-    ``max_body_bytes`` (plus one chunk) is ever held in memory."""
+    """Refuses a request body larger than ``max_body_bytes`` with a 413 problem.
+
+    A declared ``Content-Length`` over the limit is refused at once, unread; a streamed
+    (chunked) body is counted as it arrives and refused as soon as it goes over, so no
+    more than the limit (plus one chunk) is ever held in memory.
+    """
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app

@@ -1,5 +1,7 @@
-"""Request context: a request id on every log line and response, one access log line, and
-the one place an unexpected error is logged and answered with a 500 problem."""
+"""Request context: a request id on every log line and response, and one access log line.
+
+It is also the one place an unexpected error is logged and answered with a 500 problem.
+"""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any, TypeVar
@@ -118,7 +119,7 @@ def _app_error(request: Request, error: AppError) -> JSONResponse:
     response = problem_response(request, status, error.detail)
     retry_after = getattr(error, "retry_after", None)
     if status == HTTPStatus.SERVICE_UNAVAILABLE and retry_after is not None:
-        response.headers["Retry-After"] = str(retry_after)
+        response.headers["Retry-After"] = str(math.ceil(retry_after))  # whole seconds
     return response
 
 
