@@ -1,4 +1,4 @@
-"""Security at the HTTP edge: response headers and the Host header check."""
+"""Security at the HTTP edge: response headers, the Host header check, CORS refusals."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from http import HTTPStatus
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware import cors
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -105,4 +106,25 @@ class TrustedHostMiddleware:
         response = problem_response(
             Request(scope), HTTPStatus.BAD_REQUEST, "The Host header names no host this serves."
         )
+        await response(scope, receive, send)
+
+
+class CORSMiddleware(cors.CORSMiddleware):
+    """Starlette's CORS middleware; a refused preflight is a 400 problem like any other."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope)
+        is_preflight = (
+            scope["type"] == "http"
+            and scope["method"] == "OPTIONS"
+            and "origin" in headers
+            and "access-control-request-method" in headers
+        )
+        if not is_preflight:
+            await super().__call__(scope, receive, send)
+            return
+        response = self.preflight_response(request_headers=headers)
+        if response.status_code == HTTPStatus.BAD_REQUEST:
+            detail = bytes(response.body).decode()  # "Disallowed CORS origin, method"
+            response = problem_response(Request(scope), HTTPStatus.BAD_REQUEST, detail)
         await response(scope, receive, send)
