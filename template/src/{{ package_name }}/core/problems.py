@@ -98,9 +98,15 @@ _EXAMPLE_DETAILS = {
 }
 
 
+RETRY_AFTER_DOCUMENTATION = {
+    "description": "Seconds to wait before retrying, when the service knows",
+    "schema": {"type": "integer", "minimum": 0},
+}
+
+
 def problem_documentation(status: int, description: str | None = None) -> dict[str, Any]:
     """The OpenAPI response object of a problem details answer with ``status``."""
-    return {
+    documentation: dict[str, Any] = {
         "description": description or HTTPStatus(status).phrase,
         "content": {
             PROBLEM_MEDIA_TYPE: {
@@ -109,6 +115,9 @@ def problem_documentation(status: int, description: str | None = None) -> dict[s
             },
         },
     }
+    if status == HTTPStatus.SERVICE_UNAVAILABLE:
+        documentation["headers"] = {"Retry-After": RETRY_AFTER_DOCUMENTATION}
+    return documentation
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
