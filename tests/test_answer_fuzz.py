@@ -19,9 +19,11 @@ A defect found once stays tested as an ``@example``.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,7 +37,7 @@ from hypothesis import strategies as st
 
 from tests import fuzzing
 from tests.harness import Toolchain, report, run_copier, verify
-from tests.matrix import Combination, Template
+from tests.matrix import ROOT, Combination, Template, _import_path
 from tests.services import provisioned
 
 FAST_EXAMPLES = int(os.environ.get("HARNESS_FUZZ_EXAMPLES", "50"))
@@ -211,3 +213,62 @@ def test_fuzzed_answers_pass_every_check(fuzz_setup: FuzzSetup, drawn: Any) -> N
             if imports:
                 message += "\n--- import without side effects ---\n" + "\n".join(imports)
             _fail(rendering, message)
+
+
+# -- the sorted_imports filter (extensions/imports.py), which the first findings led to ---------
+
+
+IMPORTS = _import_path(ROOT / "extensions" / "imports.py", "_harness_test_imports")
+
+
+def test_natural_compare_orders_digit_runs_as_numbers() -> None:
+    names = ["a10", "a9", "a", "a_b", "a.b", "ab", "a09", "a1"]
+    ordered = sorted(names, key=functools.cmp_to_key(IMPORTS.natural_compare))
+    assert ordered == ["a", "a.b", "a09", "a1", "a9", "a10", "a_b", "ab"]
+
+
+def test_sorted_imports_keeps_continuation_lines_with_their_statement() -> None:
+    block = "from pkg.core.errors import NotFoundError\nfrom pkg.books.models import (\n    Book,\n)\n"
+    assert IMPORTS.sorted_imports(block) == (
+        "from pkg.books.models import (\n    Book,\n)\nfrom pkg.core.errors import NotFoundError\n"
+    )
+    with pytest.raises(ValueError, match="not an import statement"):
+        IMPORTS.sorted_imports("x = 1\n")
+
+
+MODULE_WORDS = st.sampled_from(["a", "a1", "a10", "a9", "aa", "core", "cored", "core_x", "health", "tests", "z", "x_1"])
+
+
+@pytest.mark.render
+@settings(max_examples=40, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@given(
+    package=MODULE_WORDS,
+    modules=st.lists(st.lists(MODULE_WORDS, min_size=1, max_size=3).map(".".join), min_size=2, max_size=6, unique=True),
+)
+def test_sorted_imports_agrees_with_ruff(
+    fuzz_setup: FuzzSetup, package: str, modules: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Whatever the module names, ruff's isort (I001) accepts the block the filter orders."""
+    statements = [f"from {package}.{module} import name_{index}" for index, module in enumerate(modules)]
+    statements.append(f"from {package}.{modules[0]} import (\n    Thing_0 as Alias,\n)")
+    block = IMPORTS.sorted_imports("\n".join(reversed(statements)) + "\n")
+    directory = tmp_path_factory.mktemp("imports")
+    (directory / "module.py").write_text(block, encoding="utf-8")
+    ruff = fuzz_setup.toolchain.bin / "ruff"
+    completed = subprocess.run(
+        [
+            str(ruff),
+            "check",
+            "--no-cache",
+            "--isolated",
+            "--select",
+            "I",
+            f"--config=lint.isort.known-first-party=['{package}']",
+            "module.py",
+        ],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, f"{block}\n{completed.stdout}{completed.stderr}"
