@@ -178,9 +178,12 @@ PACKAGE_MODULE_NAMES = frozenset(
         "middleware",
     }
 )
-# Class names the generated code defines beside the resource's own classes.
+# Class names the generated code defines beside the resource's own classes, and those its modules
+# import by name beside the resource's class (tests/test_answer_fuzz.py finds them in a rendered
+# project and fails when one is missing here).
 RESERVED_CLASS_STEMS = frozenset(
     {"base", "entity", "page", "problem", "settings", "session", "event", "service", "repository"}
+    | {"conflict_error", "not_found_error", "event_publisher", "async_session"}
 )
 
 _IRREGULAR_PLURALS = {

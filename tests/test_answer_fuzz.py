@@ -6,8 +6,9 @@ refuses it with a one-line message naming the question, or renders a project tha
 must be correct.
 
 - fast tier, ``test_fuzzed_answers_render_lint_clean_code``: render, no template syntax
-  left, every file compiles or parses, no name bound twice in a module, ``ruff check``
-  and ``ruff format --check``.  Part of every ``pytest`` run (``nox -s tests``).
+  left, every file compiles or parses, the Dockerfile and compose.yaml checks, no name
+  bound twice in a module, ``ruff check`` and ``ruff format --check``.  Part of every
+  ``pytest`` run (``nox -s tests``).
 - deep tier, ``test_fuzzed_answers_pass_every_check`` (marker ``fuzz_deep``, only run
   when selected: ``nox -s fuzz``, part of .ci/run): every check of the harness
   (``verify()``: ruff, format, mypy, lint-imports, deptry, alembic, the project's
@@ -42,7 +43,7 @@ from tests.services import provisioned
 
 FAST_EXAMPLES = int(os.environ.get("HARNESS_FUZZ_EXAMPLES", "50"))
 DEEP_EXAMPLES = int(os.environ.get("HARNESS_FUZZ_DEEP_EXAMPLES", "4"))
-FAST_CHECKS = ("leftovers", "parse", "ruff check .", "ruff format --check .")
+FAST_CHECKS = ("leftovers", "parse", "dockerfile", "compose", "ruff check .", "ruff format --check .")
 
 # Names the generated code uses, read from the rendered default project by ``fuzz_setup``
 # (a strategy is built at import time, the project exists only once the fixture ran).
@@ -151,6 +152,8 @@ def _regressions(test: Callable[..., None]) -> Callable[..., None]:
             "resource_plural": "abcdefghij_abcdefghij_abcdefghijk",
         },
         {"resource": "w" * 30, "resource_plural": "w" * 32, "package_name": "p" * 40},
+        {"project_name": "Orders", "description": '"'},  # an unterminated docstring in __init__.py
+        {"project_name": 'Say "hi" \\N', "author_name": "{{ 7*7 }}\n$(id)"},
     ]
     for questions in reversed(found):
         test = example(drawn=(default, questions))(test)
@@ -213,6 +216,34 @@ def test_fuzzed_answers_pass_every_check(fuzz_setup: FuzzSetup, drawn: Any) -> N
             if imports:
                 message += "\n--- import without side effects ---\n" + "\n".join(imports)
             _fail(rendering, message)
+
+
+@pytest.mark.render
+@pytest.mark.fuzz
+def test_resources_named_like_fixed_names_are_refused_or_render_clean(fuzz_setup: FuzzSetup) -> None:
+    """Every resource whose derived names meet a name the generated code binds beside them.
+
+    Found exhaustively in a project rendered with a probe resource (so the list follows the
+    code), not by chance: each is refused with a good message, or renders clean.
+    """
+    default = Template().default()
+    with _render(fuzz_setup, (default, {"resource": fuzzing.PROBE_RESOURCE})) as probe:
+        assert probe.refused is None, probe.refused
+        meeting = fuzzing.resources_meeting_fixed_names(probe.project)
+    assert {"base", "entity"} <= set(meeting), "the search finds the classes every project defines"
+    broken = []
+    for resource, places in meeting.items():
+        with _render(fuzz_setup, (default, {"resource": resource})) as rendering:
+            if rendering.refused is not None:
+                problem = fuzzing.refusal_problem(rendering.refused, rendering.answers)
+            else:
+                steps = verify(rendering.project, fuzz_setup.toolchain, only=FAST_CHECKS)
+                failed = [step.name for step in steps if not step.ok]
+                bindings = fuzzing.binding_problems(rendering.project)
+                problem = "; ".join(failed + bindings)
+            if problem:
+                broken.append(f"resource {resource!r} (meets {', '.join(places)}): {problem}")
+    assert not broken, "\n".join(broken)
 
 
 # -- the sorted_imports filter (extensions/imports.py), which the first findings led to ---------
