@@ -166,6 +166,7 @@ def _regressions(test: Callable[..., None]) -> Callable[..., None]:
         {"project_name": "Orders", "description": '"'},  # an unterminated docstring in __init__.py
         {"project_name": 'Say "hi" \\N', "author_name": "{{ 7*7 }}\n$(id)"},
         {"project_name": "${{ github.token }}", "description": "Orders"},  # answer text is not a leftover
+        {"project_name": "Secret Tokens"},  # ENV SECRET_TOKENS_HOST=... looked like a credential to hadolint
     ]
     for questions in reversed(found):
         test = example(drawn=(default, questions))(test)
