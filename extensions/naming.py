@@ -21,6 +21,7 @@ import sys
 import unicodedata
 from email.errors import HeaderParseError
 from email.headerregistry import Address
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
@@ -402,23 +403,71 @@ def display_width(text: str) -> int:
     return width
 
 
+def _read_code_points(path: Path) -> frozenset[int]:
+    code_points: set[int] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        for item in line.split() if not line.startswith("#") else []:
+            first, _, last = item.partition("-")
+            code_points.update(range(int(first, 16), int(last or first, 16) + 1))
+    return frozenset(code_points)
+
+
+RUFF_CONFUSABLES = _read_code_points(Path(__file__).with_name("ruff_confusables.txt"))
+
+
+def _ruff_would_flag(value: str) -> set[int]:
+    """Positions of the characters ruff's RUF001 reports in a string holding ``value``.
+
+    ruff's rule (after VS Code's): a confusable character between words is always reported; inside
+    a word (a run of letters and digits) only when the word has an ASCII character or no other
+    non-ASCII character: the Cyrillic word ``Сервис`` is left alone, ``O\N{RIGHT SINGLE QUOTATION MARK}Brien``
+    and ``Service`` spelt with a Cyrillic DZE are not.
+    """
+    flagged: set[int] = set()
+    candidates: list[int] = []
+    has_ascii = has_unambiguous = False
+    for position, char in enumerate([*value, " "]):
+        if not char.isalnum():
+            if has_ascii or not has_unambiguous:
+                flagged.update(candidates)
+            candidates, has_ascii, has_unambiguous = [], False, False
+            if ord(char) in RUFF_CONFUSABLES:
+                flagged.add(position)
+        elif char.isascii():
+            has_ascii = True
+        elif ord(char) in RUFF_CONFUSABLES:
+            candidates.append(position)
+        else:
+            has_unambiguous = True
+    return flagged
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def python_string(value: str) -> str:
-    """A Python string literal of ``value`` as ``ruff format`` writes it.
+    """A Python string literal of ``value`` as ``ruff format`` writes it and ``ruff check`` accepts it.
 
     Double quotes unless the text holds more double than single quotes; backslashes, the chosen
-    quote and control characters escaped; other characters kept (source files are UTF-8).
+    quote, control characters and the characters ruff reports as confusable (a typographic
+    apostrophe, an en dash, a no-break space) escaped; other characters kept (source files are UTF-8).
     """
     quote = "'" if value.count('"') > value.count("'") else '"'
+    confusable = _ruff_would_flag(value)
     body = []
-    for char in value:
+    for position, char in enumerate(value):
         if char in {"\\", quote}:
             body.append("\\" + char)
         elif char == "\n":
             body.append("\\n")
         elif char == "\t":
             body.append("\\t")
-        elif unicodedata.category(char) in {"Cc", "Cs"} or char in {"\u2028", "\u2029"}:
-            body.append(f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+        elif position in confusable or unicodedata.category(char) in {"Cc", "Cs", "Zl", "Zp"}:
+            body.append(_escape(char))
         else:
             body.append(char)
     return quote + "".join(body) + quote
