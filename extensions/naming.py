@@ -549,7 +549,7 @@ def project_name_error(value: str) -> str:
     if width > MAX_LENGTH["project_name"]:
         return (
             f"project_name {shown(value)} is too long: at most {MAX_LENGTH['project_name']} columns "
-            f"as a Python string, where a wide character or an escaped quote or backslash takes two (it takes {width})."
+            f"as a Python string, where a wide character takes two and an escape its length (it takes {width})."
         )
     return ""
 
