@@ -244,7 +244,7 @@ def ruff_confusables(ruff: Path, directory: Path) -> list[int]:
 
 
 def test_confusables_table_is_rusts_current_one(default_project: tuple[Path, Toolchain], tmp_path: Path) -> None:
-    """extensions/ruff_confusables.txt lists exactly what the generated project's ruff reports."""
+    """RUFF_CONFUSABLES in extensions/naming.py lists exactly what the generated project's ruff reports."""
     naming = _harness_naming()
     _, toolchain = default_project
     reported = ruff_confusables(toolchain.bin / "ruff", tmp_path)
@@ -257,5 +257,5 @@ def test_confusables_table_is_rusts_current_one(default_project: tuple[Path, Too
             ranges.append([code, code])
     listing = " ".join(f"{first:X}" if first == last else f"{first:X}-{last:X}" for first, last in ranges)
     assert sorted(naming.RUFF_CONFUSABLES) == reported, (
-        f"replace the list in extensions/ruff_confusables.txt:\n{listing}"
+        f"replace _RUFF_CONFUSABLE_RANGES in extensions/naming.py:\n{listing}"
     )
