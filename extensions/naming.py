@@ -241,7 +241,6 @@ _SINGULAR_S = frozenset(
         "pathos",
         "rhinoceros",
         "thermos",
-        "yes",
     ]
 )
 
