@@ -76,6 +76,7 @@ def test_nasty_text_answers_land_as_text(
     run_copier(template_snapshot, project, data)
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
     package = answers["package_name"]
+    assert {key: answers[key] for key in data} == data, "the answers file (YAML) keeps every answer exactly"
 
     assert syntax_errors(project) == [], "every .py compiles and every TOML/YAML/JSON file parses"
 
