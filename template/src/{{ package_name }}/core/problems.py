@@ -14,7 +14,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .errors import AppError, ConflictError, DomainValidationError, NotFoundError, RepositoryError
+from .errors import (
+    AppError,
+    ConflictError,
+    DatabaseUnavailableError,
+    DomainValidationError,
+    NotFoundError,
+)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 UNPROCESSABLE = HTTPStatus(422)  # its name differs between Python versions
@@ -28,7 +34,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[AppError], HTTPStatus], ...] = (
     (NotFoundError, HTTPStatus.NOT_FOUND),
     (ConflictError, HTTPStatus.CONFLICT),
     (DomainValidationError, UNPROCESSABLE),
-    (RepositoryError, HTTPStatus.SERVICE_UNAVAILABLE),
+    (DatabaseUnavailableError, HTTPStatus.SERVICE_UNAVAILABLE),
 )
 
 
@@ -101,7 +107,10 @@ def _app_error(request: Request, error: AppError) -> JSONResponse:
     status = status_for(error)
     if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         logger.error("request failed", error=error.detail, exc_info=error)
-    return problem_response(request, status, error.detail)
+    response = problem_response(request, status, error.detail)
+    if isinstance(error, DatabaseUnavailableError):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
