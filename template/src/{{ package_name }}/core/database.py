@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 from weakref import WeakKeyDictionary
 
 import structlog
@@ -73,6 +74,7 @@ def create_engine(
     timeout: float = 5.0,
     statement_timeout: float | None = None,
     pool_timeout: float = 10.0,
+    create_missing_file: bool = False,
     **options: Any,
 ) -> AsyncEngine:
     """An async engine for ``database_url`` whose every wait is bounded.
@@ -81,15 +83,20 @@ def create_engine(
     ``statement_timeout`` bounds each statement on a server database (``None``:
     no limit, for migrations); ``pool_timeout`` bounds waiting for a pooled
     connection and, on SQLite, for this process's turn to write.
-    ``pool_size`` applies to server databases only.
+    ``pool_size`` applies to server databases only.  A SQLite file must exist
+    unless ``create_missing_file`` (migrations create it; the service does not,
+    so a deleted file is an outage rather than a new, empty database).
     """
     url = make_url(database_url)
     is_sqlite = url.get_backend_name() == "sqlite"
-    if "poolclass" not in options and (not is_sqlite or _database_file(url) is not None):
+    path = _database_file(url) if is_sqlite else None
+    if "poolclass" not in options and (not is_sqlite or path is not None):
         options["pool_timeout"] = pool_timeout  # a queue pool: not NullPool, not in-memory SQLite
     if is_sqlite:
+        if path is not None and not create_missing_file:
+            url = _existing_file_only(url, path)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": timeout}, **options)
-        _install_sqlite_behaviour(engine.sync_engine, url)
+        _install_sqlite_behaviour(engine.sync_engine, path)
         _SQLITE_WRITERS[engine.sync_engine] = _Writers(timeout=pool_timeout)
         return engine
     if pool_size is not None:
@@ -111,7 +118,7 @@ def _asyncpg_timeouts(timeout: float, statement_timeout: float | None) -> dict[s
     }
 
 
-def _install_sqlite_behaviour(engine: Engine, url: URL) -> None:
+def _install_sqlite_behaviour(engine: Engine, path: str | None) -> None:
     """Real transactions, write-ahead logging, Unicode ``lower`` and a file check.
 
     The sqlite3 driver opens transactions lazily and commits on its own before
@@ -120,7 +127,6 @@ def _install_sqlite_behaviour(engine: Engine, url: URL) -> None:
     documented fix).  A writing transaction begins IMMEDIATE: it takes the write
     lock up front, waiting up to the busy timeout, instead of failing halfway.
     """
-    path = _database_file(url)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
@@ -159,6 +165,11 @@ def _database_file(url: URL) -> str | None:
     if not database or database == ":memory:" or url.query.get("uri"):
         return None
     return os.path.abspath(database)
+
+
+def _existing_file_only(url: URL, path: str) -> URL:
+    """The same database as a SQLite URI that opens it read-write but never creates it."""
+    return url.set(database=f"file:{quote(path)}", query={**url.query, "mode": "rw", "uri": "true"})
 
 
 def _file_identity(path: str) -> tuple[int, int] | None:
