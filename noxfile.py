@@ -4,6 +4,7 @@ tests     template-level tests + every pairwise combination (README's and .ci/ru
 matrix    every combination (the full cartesian set)
 combo     one or more combinations: ``nox -s combo -- database=postgresql,python_version=3.12``
 isolated  combinations installed in their own venv as their README says (default combination unless given)
+fuzz      the deep tier of the answer fuzzer: fuzzed answer sets through every project check (.ci/run)
 lint      ruff and mypy on the template repository itself (extensions/, tests/, noxfile.py)
 bench     harness throughput: combinations verified per minute and the pairwise wall time (bench/results.json)
 
@@ -83,6 +84,17 @@ def isolated(session: nox.Session) -> None:
     combos = [f"--combo={arg}" for arg in session.posargs if not arg.startswith("-")] or ["--matrix=default"]
     extra = [arg for arg in session.posargs if arg.startswith("-")]
     pytest(session, "tests/test_combinations.py", "--isolated", *combos, *extra)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """Deep tier of the answer fuzzer: a few fuzzed answer sets through every project check.
+
+    The fast tier (render + compile + parse + ruff) already runs in ``nox -s tests``.
+    ``HARNESS_FUZZ_DEEP_EXAMPLES`` sets how many accepted answer sets are checked (default 4).
+    """
+    install(session, "test")
+    pytest(session, "tests/test_answer_fuzz.py", "-m", "fuzz_deep", "--hypothesis-show-statistics", *session.posargs)
 
 
 @nox.session

@@ -70,6 +70,20 @@ def selected_combinations(config: pytest.Config) -> list[Combination]:
     return template.select(config.getoption("--matrix"))
 
 
+def template_root_of(request: pytest.FixtureRequest) -> Path:
+    return Path(request.config.getoption("--template-dir")).resolve()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The deep fuzz tier runs only when ``-m`` names it (``nox -s fuzz``)."""
+    if "fuzz_deep" in (config.getoption("markexpr") or ""):
+        return
+    deselected = [item for item in items if item.get_closest_marker("fuzz_deep")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("fuzz_deep")]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "combination" in metafunc.fixturenames:
         combinations = selected_combinations(metafunc.config)
@@ -118,6 +132,11 @@ def rendered_projects(
         if state.exists():
             return {key: Rendered(**value) for key, value in json.loads(state.read_text(encoding="utf-8")).items()}
         wanted = {default_combination.id: default_combination}
+        fuzzing = any(item.get_closest_marker(name) for item in request.session.items for name in ("fuzz", "fuzz_deep"))
+        if fuzzing:  # fuzzed answers draw their choices from the pairwise set: its drivers join the shared venv
+            wanted.update(
+                (combination.id, combination) for combination in Template(template_root_of(request)).pairwise()
+            )
         for item in request.session.items:
             callspec = getattr(item, "callspec", None)
             if callspec is not None and isinstance(callspec.params.get("combination"), Combination):

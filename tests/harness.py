@@ -251,16 +251,31 @@ def project_requirements(project: Path, extra: str = "dev") -> list[str]:
     ]
 
 
+def find_python(version: str) -> str | None:
+    """A working interpreter for ``version`` (``3.12``): ``python3.12`` on PATH, else a pyenv install.
+
+    pyenv's shims only run the versions selected with ``pyenv global``; the
+    others are still installed under ``$PYENV_ROOT/versions/<version>.*/bin``.
+    """
+    if version == f"{sys.version_info.major}.{sys.version_info.minor}":
+        return sys.executable
+    candidates = [shutil.which(f"python{version}")]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    installed = sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"), reverse=True)
+    candidates += [str(path) for path in installed]
+    return next((found for found in candidates if found and _works(found)), None)
+
+
 def python_for(combination: Combination) -> str:
-    """The interpreter for a combination: a working ``python<version>`` on PATH, else the harness's own.
+    """The interpreter for a combination: its ``python_version`` when installed, else the harness's own.
 
     Without the wanted version the combination still runs, on the harness's
     Python (the CI workflow installs each combination's version).
     """
     wanted = combination.get(PYTHON_QUESTION)
-    if wanted is not None and format_value(wanted) != f"{sys.version_info.major}.{sys.version_info.minor}":
-        found = shutil.which(f"python{format_value(wanted)}")
-        if found and _works(found):
+    if wanted is not None:
+        found = find_python(format_value(wanted))
+        if found:
             return found
     return sys.executable
 

@@ -18,6 +18,12 @@ Three selections are built from the valid combinations: ``full`` (the
 cartesian product), ``pairwise`` (a deterministic greedy all-pairs cover that
 starts with the default combination) and ``default`` (each question's default).
 
+The pairwise combinations also vary the names: after the first (default)
+combination they take the ``NAME_PROFILES`` in turn (long names at their
+bounds, names that sort before ``core`` or after ``tests``, nouns that collide
+with names the generated code imports).  The profile is part of the id and of
+the ``--combo`` string (``...,names=long``).
+
 Command line::
 
     python -m tests.matrix --matrix pairwise          # one id per line
@@ -35,7 +41,7 @@ import itertools
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
@@ -63,6 +69,26 @@ Value: TypeAlias = "str | int | float | bool | tuple[str | int | float | bool, .
 Rule: TypeAlias = tuple[Mapping[str, frozenset[str]], str]
 Pair: TypeAlias = tuple[tuple[str, Value], ...]
 
+# The key of the name profile in ids and --combo strings.
+NAMES_KEY = "names"
+# Text answers the pairwise combinations take in turn (the first, default, combination keeps
+# copier's defaults).  Each profile is a kind of name that once broke the generated code
+# (issue 6); tests/test_answer_fuzz.py fuzzes the rest.
+NAME_PROFILES: dict[str, dict[str, str]] = {
+    # package after "tests", resource package before "core": import order in app.py and the tests
+    "sorting": {"project_name": "Warehouse", "resource": "book"},
+    # every name at its length bound: lines of generated code must still fit 100 columns
+    "long": {
+        "project_name": "Regional Fulfilment And Inventory Ledger",
+        "project_slug": "regional-fulfilment-and-inventory-ledger-backend-1",
+        "package_name": "regional_fulfilment_and_inventory_ledger",
+        "resource": "inbound_shipment_line_delivery",
+        "resource_plural": "inbound_shipment_line_deliveries",
+    },
+    # nouns the generated code would import bare (sqlalchemy.Text, typing.Protocol)
+    "colliding": {"project_name": "Protocol", "resource": "text"},
+}
+
 
 def format_value(value: Value) -> str:
     """How a value appears in ids and ``--combo`` strings (multi-select joined by ``+``)."""
@@ -78,27 +104,42 @@ class Combination:
     """The answers to the asked choice questions, sorted by question name."""
 
     answers: tuple[tuple[str, Value], ...]
+    # A key of NAME_PROFILES ("" = copier's default names) and the text answers it gives.
+    profile: str = ""
+    names: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, answers: Mapping[str, Value]) -> Combination:
         return cls(tuple(sorted(answers.items())))
 
+    def named(self, profile: str, names: Mapping[str, str]) -> Combination:
+        """This combination with the text answers of a name profile."""
+        return replace(self, profile=profile, names=tuple(sorted(names.items())))
+
+    def without_names(self) -> Combination:
+        return Combination(self.answers)
+
+    def _parts(self) -> list[str]:
+        parts = [f"{name}={format_value(value)}" for name, value in self.answers]
+        return parts + ([f"{NAMES_KEY}={self.profile}"] if self.profile else [])
+
     @property
     def id(self) -> str:
-        """Readable test id, e.g. ``database=postgresql-python_version=3.12``."""
-        return "-".join(f"{name}={format_value(value)}" for name, value in self.answers) or "no-choices"
+        """Readable test id, e.g. ``database=postgresql-python_version=3.12-names=long``."""
+        return "-".join(self._parts()) or "no-choices"
 
     @property
     def combo(self) -> str:
         """The ``--combo`` / ``nox -s combo --`` argument that selects this combination."""
-        return ",".join(f"{name}={format_value(value)}" for name, value in self.answers)
+        return ",".join(self._parts())
 
     def as_dict(self) -> dict[str, Value]:
         return dict(self.answers)
 
     def data(self) -> dict[str, Any]:
-        """Answers as copier's ``data`` (multi-select values as lists)."""
-        return {name: list(value) if isinstance(value, tuple) else value for name, value in self.answers}
+        """Answers as copier's ``data`` (multi-select values as lists), with the profile's names."""
+        data = {name: list(value) if isinstance(value, tuple) else value for name, value in self.answers}
+        return {**data, **dict(self.names)}
 
     def get(self, name: str, default: Value | None = None) -> Value | None:
         return self.as_dict().get(name, default)
@@ -180,6 +221,7 @@ class Template:
 
     root: Path = ROOT
     rules: Sequence[Rule] | None = None
+    profiles: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: NAME_PROFILES)
     _config: dict[str, Any] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -363,7 +405,24 @@ class Template:
             best = max(candidates, key=lambda candidate: len(pairs[candidate] & uncovered))
             chosen.append(best)
             uncovered -= pairs[best]
-        return chosen
+        return self._with_name_profiles(chosen)
+
+    def name_profile(self, profile: str) -> dict[str, str]:
+        """The text answers of a profile, for the questions this template asks."""
+        if profile not in self.profiles:
+            raise ValueError(f"unknown name profile {profile!r}; expected one of {', '.join(self.profiles)}")
+        asked = {question.name for question in self.questions}
+        return {name: value for name, value in self.profiles[profile].items() if name in asked}
+
+    def _with_name_profiles(self, combinations: list[Combination]) -> list[Combination]:
+        """The first combination keeps the default names; the others take the profiles in turn."""
+        names = list(self.profiles)
+        if not names:
+            return combinations
+        return combinations[:1] + [
+            combination.named(names[index % len(names)], self.name_profile(names[index % len(names)]))
+            for index, combination in enumerate(combinations[1:])
+        ]
 
     def select(self, selection: str) -> list[Combination]:
         if selection == "default":
@@ -386,6 +445,12 @@ class Template:
             if not sep:
                 raise ValueError(f"--combo {text!r}: {part!r} is not key=value")
             given[name.strip()] = value.strip()
+        profile = given.pop(NAMES_KEY, "")
+        if profile:
+            try:
+                names = self.name_profile(profile)
+            except ValueError as error:
+                raise ValueError(f"--combo {text!r}: {error}") from None
         axis_names = {question.name for question in self.axes}
         unknown = sorted(set(given) - axis_names)
         if unknown:
@@ -409,7 +474,7 @@ class Template:
             refused = self.refusal({**self.context({}), **given})
             hint = f" ({refused})" if refused else ""
             raise ValueError(f"--combo {text!r} is not a valid combination{hint}")
-        return matches[0]
+        return matches[0].named(profile, names) if profile else matches[0]
 
 
 def matrix_json(combinations: Iterable[Combination]) -> dict[str, list[dict[str, Any]]]:

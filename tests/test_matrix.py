@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.matrix import ROOT, Combination, Template, main, matrix_json
+from tests.matrix import NAME_PROFILES, ROOT, Combination, Template, main, matrix_json
 
 SYNTHETIC = """
 _jinja_extensions:
@@ -118,7 +118,7 @@ def test_pairwise_covers_every_valid_pair_and_is_smaller(synthetic: Template) ->
     full = synthetic.full()
     pairwise = synthetic.pairwise()
     assert pairwise[0] == synthetic.default(), "the default combination is always tested"
-    assert set(pairwise) <= set(full)
+    assert {combination.without_names() for combination in pairwise} <= set(full)
     needed = set().union(*(combination.pairs() for combination in full))
     covered = set().union(*(combination.pairs() for combination in pairwise))
     assert covered == needed
@@ -219,7 +219,7 @@ def test_real_copier_yml() -> None:
         values = spec["choices"].values() if isinstance(spec["choices"], dict) else spec["choices"]
         for value in values:
             assert any(c.get(name) == value for c in full) or template.refusal({name: value}), (name, value)
-    assert set(template.pairwise()) <= set(full)
+    assert {combination.without_names() for combination in template.pairwise()} <= set(full)
 
 
 def test_combination_ids_are_readable() -> None:
@@ -244,3 +244,46 @@ def test_cli_prints_ids_and_github_matrix_json(capsys: pytest.CaptureFixture[str
         text=True,
     )
     assert json.loads(completed.stdout)["include"][0]["id"] == Template().default().id
+
+
+# -- name profiles ------------------------------------------------------------------------------
+
+
+def test_pairwise_combinations_take_the_name_profiles_in_turn(synthetic: Template) -> None:
+    pairwise = synthetic.pairwise()
+    assert len(pairwise) > len(NAME_PROFILES), "every profile is used"
+    assert pairwise[0].profile == "", "the first (default) combination keeps copier's default names"
+    expected = [list(NAME_PROFILES)[index % len(NAME_PROFILES)] for index in range(len(pairwise) - 1)]
+    assert [combination.profile for combination in pairwise[1:]] == expected
+    for combination in pairwise[1:]:
+        assert combination.id.endswith(f"-names={combination.profile}"), "the profile is visible in the id"
+        for name, value in combination.names:
+            assert combination.data()[name] == value
+    # the synthetic copier.yml asks project_name and package_name, but no resource
+    assert all(
+        {name for name, _ in combination.names} <= {"project_name", "project_slug", "package_name"}
+        for combination in pairwise
+    )
+
+
+def test_combo_strings_select_the_name_profile(synthetic: Template) -> None:
+    for combination in synthetic.pairwise():
+        assert synthetic.parse_combo(combination.combo) == combination
+    named = synthetic.parse_combo("api=graphql,names=long")
+    assert named.profile == "long"
+    assert named.data()["package_name"] == NAME_PROFILES["long"]["package_name"]
+    assert synthetic.parse_combo("api=graphql").profile == "", "without names= copier's defaults are kept"
+    with pytest.raises(ValueError, match="unknown name profile 'huge'"):
+        synthetic.parse_combo("api=graphql,names=huge")
+
+
+def test_name_profiles_reach_the_bounds_and_the_sort_positions() -> None:
+    from tests.fuzzing import BOUNDS
+
+    long = NAME_PROFILES["long"]
+    for question, bound in BOUNDS.items():
+        assert len(long[question]) == bound, question
+    sorting = NAME_PROFILES["sorting"]
+    naming = Template().env.filters
+    assert naming["snake"](sorting["project_name"]) > "tests", "the package sorts after tests"
+    assert naming["plural"](sorting["resource"]) < "core", "the resource package sorts before core"

@@ -75,3 +75,38 @@ def test_readme_service_can_be_updated_later(template_snapshot: Path, tmp_path: 
     git("commit", "--quiet", "-m", "generated", cwd=destination)
     updated = run(["copier", "update", "--trust", "--defaults"], cwd=destination)
     assert updated.returncode == 0, updated.stdout + updated.stderr
+
+
+def non_interactive_command() -> list[str]:
+    """The README's "Non-interactive use" example, as words."""
+    for block in bash_blocks():
+        for line in block:
+            words = shlex.split(line)
+            if words[:2] == ["copier", "copy"] and any(word.startswith("resource=") for word in words):
+                return words
+    raise AssertionError("README.md shows no non-interactive `copier copy -d ...` example")
+
+
+@pytest.mark.render
+def test_readme_non_interactive_example_names_the_service(template_snapshot: Path, tmp_path: Path) -> None:
+    """Every answer not given keeps its default: the example must name the service it generates."""
+    words = [word.replace("$PWD", str(template_snapshot)) for word in non_interactive_command()]
+    destination = tmp_path / Path(words[-1]).name
+    words[-1] = str(destination)
+
+    copied = run(words, cwd=template_snapshot)
+    assert copied.returncode == 0, copied.stdout + copied.stderr
+
+    answers = yaml.safe_load((destination / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert answers["project_name"] != "My Service"
+    assert destination.name.split("-")[0] in answers["package_name"], "the folder and the package agree"
+
+
+def test_readme_update_instructions_work_without_a_terminal() -> None:
+    """``copier update`` needs a committed git repository, and ``--defaults`` where there is no terminal."""
+    for text in (README.read_text(encoding="utf-8"), (README.parent / "docs" / "updating.md").read_text("utf-8")):
+        commands = [line for block in re.findall(r"```bash\n(.*?)```", text, re.DOTALL) for line in block.splitlines()]
+        updates = [line for line in commands if "copier update" in line]
+        assert updates
+        assert all("--defaults" in line for line in updates), updates
+        assert any("git init" in line and "git commit" in line for line in commands)

@@ -21,31 +21,59 @@ from tests.matrix import ROOT
 BAD_ANSWERS: list[tuple[dict[str, Any], str, str]] = [
     ({"project_name": ""}, "project_name", "project_name must not be empty"),
     ({"project_name": "!!!"}, "project_name", "must contain at least one letter or digit"),
+    ({"project_name": "受注サービス"}, "project_name", "with an ASCII form"),
     ({"project_name": "1st Service"}, "project_name", "must start with a letter"),
+    ({"project_name": "Orders\nService"}, "project_name", "'\\n' at position 6 is a newline, control"),
+    ({"project_name": "Orders\x1b[31m"}, "project_name", "must be one line of printable text"),
+    ({"project_name": "S" * 5000}, "project_name", "is too long: at most 78 characters"),
+    ({"project_name": "S" + "\\" * 40}, "project_name", "at most 78 columns as a Python string"),
     ({"project_slug": "Orders_Service"}, "project_slug", "must be kebab-case"),
     ({"project_slug": "orders--service"}, "project_slug", "must be kebab-case"),
+    ({"project_slug": "evil-slug\n"}, "project_slug", "'evil-slug\\n' must be kebab-case"),
+    ({"project_slug": "s" * 51}, "project_slug", "is too long: at most 50 characters"),
+    # a derived default is validated too: a 60-character name derives a 60-character slug
+    ({"project_name": "S" * 60}, "project_slug", "give a shorter project_slug"),
     ({"package_name": "Orders-Service"}, "package_name", "must be snake_case"),
-    ({"package_name": "class"}, "package_name", "is a Python keyword"),
-    ({"package_name": "json"}, "package_name", "would shadow the standard-library module 'json'"),
+    ({"package_name": "evilpkg\n"}, "package_name", "'evilpkg\\n' must be snake_case"),
+    ({"package_name": "p" * 41}, "package_name", "is too long: at most 40 characters"),
+    ({"package_name": "class"}, "package_name", "is a Python keyword; try 'class_service'"),
+    ({"package_name": "json"}, "package_name", "would shadow the standard-library module 'json'; try 'json_service'"),
     ({"package_name": "fastapi"}, "package_name", "would shadow the dependency 'fastapi'"),
     ({"package_name": "sqlalchemy"}, "package_name", "would shadow the dependency 'sqlalchemy'"),
     ({"package_name": "alembic"}, "package_name", "would shadow the dependency 'alembic'"),
+    ({"package_name": "dotenv"}, "package_name", "would shadow the dependency 'dotenv'"),
+    ({"package_name": "typing_extensions"}, "package_name", "would shadow the dependency 'typing_extensions'"),
     ({"package_name": "tests"}, "package_name", "is a folder name the generated project already uses"),
     # a derived default is validated too: project_name "Json" derives package_name "json"
     ({"project_name": "Json"}, "package_name", "would shadow the standard-library module 'json'"),
+    ({"project_name": "H11"}, "package_name", "would shadow the dependency 'h11'"),
     ({"description": "   "}, "description", "description must not be empty"),
+    ({"description": "first line\nsecond line"}, "description", "must be one line of printable text"),
+    ({"description": "d" * 201}, "description", "is too long: at most 200 characters"),
     ({"author_name": ""}, "author_name", "author_name must not be empty"),
+    ({"author_name": "Team\r\nBcc: x@example.org"}, "author_name", "must be one line of printable text"),
+    ({"author_name": "n" * 101}, "author_name", "is too long: at most 100 characters"),
     ({"author_email": "team.example.org"}, "author_email", "is not an e-mail address"),
     ({"author_email": "team@localhost"}, "author_email", "is not an e-mail address"),
+    ({"author_email": "a,b@example.org"}, "author_email", "is not an e-mail address"),
+    ({"author_email": "a<b>@example.org"}, "author_email", "is not an e-mail address"),
+    ({"author_email": "team@example.org\n"}, "author_email", "is not an e-mail address"),
+    ({"author_email": "a" * 250 + "@x.org"}, "author_email", "is too long: at most 254 characters"),
     ({"python_version": "3.9"}, "python_version", "'3.9' is not in"),
     ({"resource": "Item"}, "resource", "must be snake_case"),
-    ({"resource": "items"}, "resource", "looks plural or uncountable"),
+    ({"resource": "item\n"}, "resource", "'item\\n' must be snake_case"),
+    ({"resource": "r" * 31}, "resource", "is too long: at most 30 characters"),
     ({"resource": "settings"}, "resource", "clashes with a module of the generated package"),
     ({"resource": "service"}, "resource", "would produce class names the generated code already defines"),
-    ({"resource": "def"}, "resource", "is a Python keyword"),
+    ({"resource": "def"}, "resource", "is a Python keyword; try 'def_item'"),
     ({"package_name": "order", "resource": "order"}, "resource", "must differ from package_name"),
+    ({"resource": "items"}, "resource_plural", "'items' looks plural: give the singular noun as resource; try 'item'"),
+    ({"resource": "news"}, "resource_plural", "resource 'news' is uncountable"),
     ({"resource_plural": "item"}, "resource_plural", "must differ from resource 'item'"),
     ({"resource_plural": "Items"}, "resource_plural", "must be snake_case"),
+    ({"resource_plural": "widgetz\n"}, "resource_plural", "'widgetz\\n' must be snake_case"),
+    ({"resource_plural": "p" * 33}, "resource_plural", "is too long: at most 32 characters"),
+    ({"resource": "r" * 25 + "_quiz"}, "resource_plural", "is too long: at most 32 characters"),
     ({"resource_plural": "core"}, "resource_plural", "clashes with a module of the generated package"),
     ({"package_name": "stock", "resource_plural": "stock"}, "resource_plural", "must differ from package_name"),
     ({"database": "oracle"}, "database", "'oracle' is not in"),
@@ -66,6 +94,7 @@ def test_bad_answer_is_refused(
     with pytest.raises(ValueError, match=f"'{question}'") as refused:
         run_copier(template_snapshot, destination, data)
     assert message in str(refused.value)
+    assert "\n" not in str(refused.value), "the reason is one line"
     assert not (destination / "pyproject.toml").exists(), "nothing is rendered for refused answers"
 
 
@@ -83,6 +112,17 @@ def test_every_validated_question_has_a_bad_answer() -> None:
 GOOD_ANSWERS: list[dict[str, Any]] = [
     {"project_name": "Orders Service", "resource": "order_line"},
     {"project_name": "Billing", "resource": "person", "author_email": "billing@example.co.uk"},
+    # non-ASCII names are transliterated for the derived names
+    {"project_name": "Café Orders", "resource": "cafe", "author_name": "Zoë Ærøskøbing"},
+    {"project_name": "ÜberService", "resource": "knife", "author_email": "o'brien+svc@example.ie"},
+    # quotes, backslashes, Jinja and shell syntax are text
+    {"project_name": 'The "Best" Service', "description": 'Says """ and ends in \\', "resource": "hero"},
+    {"project_name": "Orders\\Names {{ 7*7 }} $(id)", "description": "{% raw %} `id`", "resource": "quiz"},
+    # every name at its bound
+    {"project_name": "S" * 40, "resource": "r" * 30, "description": "d" * 200, "author_name": "n" * 100},
+    # singular nouns that end like plurals or collide with names the generated code uses
+    {"project_name": "Atlas", "resource": "canvas"},
+    {"project_name": "Analysis", "resource": "axis"},
 ]
 
 
@@ -102,3 +142,19 @@ def test_good_answers_render_with_derived_defaults(
     assert answers["resource_plural"] == naming["plural"](data["resource"])
     package = destination / "src" / answers["package_name"] / answers["resource_plural"]
     assert package.is_dir(), f"the resource package {package} is rendered"
+
+
+@pytest.mark.render
+def test_refusal_on_the_command_line_ends_with_the_one_line_reason(template_snapshot: Path, tmp_path: Path) -> None:
+    """copier prints a traceback for a refused --data answer (docs/options.md); its last line is our reason."""
+    from tests.test_copier_cli import copier_cli
+
+    destination = tmp_path / "service"
+    arguments = ["copy", "--trust", "--defaults", "--vcs-ref=HEAD", "--data=package_name=json"]
+    completed = copier_cli(*arguments, str(template_snapshot), str(destination))
+    assert completed.returncode != 0
+    assert completed.stderr.strip().splitlines()[-1] == (
+        "ValueError: Validation error for question 'package_name': package_name 'json' would shadow "
+        "the standard-library module 'json'; try 'json_service'."
+    )
+    assert not (destination / "pyproject.toml").exists()
