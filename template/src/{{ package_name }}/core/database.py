@@ -64,6 +64,7 @@ _SQLITE_UNAVAILABLE = (
     "SQLITE_READONLY",
 )
 _TRANSIENT = (OSError, TimeoutError, PoolTimeoutError, DisconnectionError)
+_DATABASE = "the database"
 
 
 def create_engine(
@@ -230,19 +231,23 @@ async def session_scope(
     """One transaction: commit when the block succeeds, roll back when it raises.
 
     A writing transaction takes SQLite's write lock before its first statement;
-    a read-only one (``write=False``) never waits for writers.
+    a read-only one (``write=False``) never waits for writers.  Failures to begin,
+    commit or roll back become ``core.errors`` like the repositories' own.
     """
-    async with translate_database_errors("the database"), factory() as session:
+    async with factory() as session:
         writers = _writers_of(session) if write else None
         async with writers.turn() if writers else nullcontext():
             if write:
-                await session.connection(execution_options={WRITE: True})
+                async with translate_database_errors(_DATABASE):
+                    await session.connection(execution_options={WRITE: True})
             try:
                 yield session
             except BaseException:
-                await session.rollback()
+                async with translate_database_errors(_DATABASE):
+                    await session.rollback()
                 raise
-            await session.commit()
+            async with translate_database_errors(_DATABASE):
+                await session.commit()
 
 
 async def dispose_engine(engine: AsyncEngine, *, within: float) -> None:
