@@ -279,9 +279,9 @@ def classify(error: BaseException, subject: str) -> AppError:
     if any(isinstance(cause, OverflowError) for cause in causes) or any(
         state.startswith(_INVALID_DATA_SQLSTATES) for state in states
     ):
-        return InvalidDataError(f"a value is out of range or cannot be stored in {subject}")
+        return InvalidDataError("a value is out of range or cannot be stored")
     if _is_unavailable(error, causes, states):
-        return DatabaseUnavailableError(f"{subject} is unavailable; try again later")
+        return DatabaseUnavailableError("the database is unavailable; try again later")
     return RepositoryError(f"database error while accessing {subject}")
 
 
