@@ -31,7 +31,7 @@ class InvalidDataError(DomainValidationError):
 
 
 class RepositoryError(AppError):
-    """The database failed in an unexpected way (a bug, not the caller's fault)."""
+    """The database failed in a way the caller cannot fix."""
 
 
 class DatabaseUnavailableError(RepositoryError):

@@ -48,6 +48,8 @@ def configure_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(settings.log_level)
+    # warnings.warn(...) (SQLAlchemy's SAWarning, deprecations) becomes a log line like any other.
+    logging.captureWarnings(True)
     # Our middleware writes one access line per request, with its request id.
     logging.getLogger("uvicorn.access").disabled = True
     for name in ("uvicorn", "uvicorn.error"):

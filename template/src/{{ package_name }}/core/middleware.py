@@ -1,4 +1,7 @@
-"""Request context: a request id on every log line and response, and one access log line."""
+"""Request context: a request id on every log line and response, and one access log line.
+
+It is also the one place an unexpected error is logged and answered with a 500 problem.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,16 @@ import uuid
 
 import structlog
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .problems import internal_error_response
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 logger = structlog.get_logger("access")
+error_logger = structlog.get_logger(__name__)
 
 
 def request_id_from(headers: Headers) -> str:
@@ -23,6 +30,12 @@ def request_id_from(headers: Headers) -> str:
 
 
 class RequestContextMiddleware:
+    """Sits outside routing and the exception handlers, so 500 answers carry the id too.
+
+    An error nothing else handled is logged here, once, with its traceback, and the
+    client gets a problem detail that reveals nothing (never a debug page).
+    """
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -34,17 +47,24 @@ class RequestContextMiddleware:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         status_code = 500
+        response_started = False
         started = time.perf_counter()
 
         async def send_with_request_id(message: Message) -> None:
-            nonlocal status_code
+            nonlocal status_code, response_started
             if message["type"] == "http.response.start":
                 status_code = message["status"]
+                response_started = True
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_request_id)
+        except Exception as error:
+            error_logger.error("unhandled error", exc_info=error)
+            if not response_started:
+                response = internal_error_response(Request(scope))
+                await response(scope, receive, send_with_request_id)
         finally:
             logger.info(
                 "request",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any, TypeVar
@@ -14,16 +15,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .errors import (
-    AppError,
-    ConflictError,
-    DatabaseUnavailableError,
-    DomainValidationError,
-    NotFoundError,
-)
+from .errors import AppError, ConflictError, DomainValidationError, NotFoundError, RepositoryError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 UNPROCESSABLE = HTTPStatus(422)  # its name differs between Python versions
+# A 422 lists this many field errors at most (and how many there were): a body of a
+# million bad fields must not cost a million error objects in the answer.
+MAX_REPORTED_ERRORS = 20
 
 ErrorT = TypeVar("ErrorT", bound=Exception)
 
@@ -34,7 +32,7 @@ _STATUS_BY_ERROR: tuple[tuple[type[AppError], HTTPStatus], ...] = (
     (NotFoundError, HTTPStatus.NOT_FOUND),
     (ConflictError, HTTPStatus.CONFLICT),
     (DomainValidationError, UNPROCESSABLE),
-    (DatabaseUnavailableError, HTTPStatus.SERVICE_UNAVAILABLE),
+    (RepositoryError, HTTPStatus.SERVICE_UNAVAILABLE),
 )
 
 
@@ -61,6 +59,10 @@ class Problem(BaseModel):
     )
     errors: list[ValidationIssue] | None = Field(
         default=None, description="Field errors (422 only)"
+    )
+    error_count: int | None = Field(
+        default=None,
+        description=f"Number of field errors (422 only); {MAX_REPORTED_ERRORS} at most are listed",
     )
 
 
@@ -103,27 +105,40 @@ def status_for(error: AppError) -> HTTPStatus:
     return HTTPStatus.INTERNAL_SERVER_ERROR
 
 
+def internal_error_response(request: Request) -> JSONResponse:
+    """The answer to an unexpected error: it reveals nothing of the error."""
+    return problem_response(
+        request, HTTPStatus.INTERNAL_SERVER_ERROR, "An unexpected error occurred."
+    )
+
+
 def _app_error(request: Request, error: AppError) -> JSONResponse:
     status = status_for(error)
     if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
         logger.error("request failed", error=error.detail, exc_info=error)
     response = problem_response(request, status, error.detail)
-    if isinstance(error, DatabaseUnavailableError):
-        response.headers["Retry-After"] = str(error.retry_after)
+    retry_after = getattr(error, "retry_after", None)
+    if status == HTTPStatus.SERVICE_UNAVAILABLE and retry_after is not None:
+        response.headers["Retry-After"] = str(math.ceil(retry_after))  # whole seconds
     return response
 
 
 def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    errors = error.errors()
     issues = [
         ValidationIssue(
             loc=list(item.get("loc", ())),
             msg=str(item.get("msg", "")),
             type=str(item.get("type", "")),
         )
-        for item in error.errors()
+        for item in errors[:MAX_REPORTED_ERRORS]
     ]
     return problem_response(
-        request, UNPROCESSABLE, "The request is not valid; see errors.", errors=issues
+        request,
+        UNPROCESSABLE,
+        "The request is not valid; see errors.",
+        errors=issues,
+        error_count=len(errors),
     )
 
 
@@ -133,13 +148,6 @@ def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse
     if error.headers:
         response.headers.update(error.headers)
     return response
-
-
-def _unhandled_error(request: Request, error: Exception) -> JSONResponse:
-    logger.error("unhandled error", exc_info=error)
-    return problem_response(
-        request, HTTPStatus.INTERNAL_SERVER_ERROR, "An unexpected error occurred."
-    )
 
 
 def _handler(
@@ -154,9 +162,12 @@ def _handler(
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    """Problem details for our errors, invalid requests and HTTP errors.
+
+    Unexpected errors are answered by ``core.middleware.RequestContextMiddleware``.
+    """
     app.add_exception_handler(AppError, _handler(AppError, _app_error))
     app.add_exception_handler(
         RequestValidationError, _handler(RequestValidationError, _validation_error)
     )
     app.add_exception_handler(StarletteHTTPException, _handler(StarletteHTTPException, _http_error))
-    app.add_exception_handler(Exception, _handler(Exception, _unhandled_error))
