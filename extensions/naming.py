@@ -190,9 +190,12 @@ PACKAGE_MODULE_NAMES = frozenset(
         "middleware",
     }
 )
-# Class names the generated code defines beside the resource's own classes.
+# Class names the generated code defines beside the resource's own classes, and those its modules
+# import by name beside the resource's class (tests/test_answer_fuzz.py finds them in a rendered
+# project and fails when one is missing here).
 RESERVED_CLASS_STEMS = frozenset(
     {"base", "entity", "page", "problem", "settings", "session", "event", "service", "repository"}
+    | {"conflict_error", "not_found_error", "event_publisher", "async_session"}
 )
 
 _IRREGULAR_PLURALS = {
@@ -253,7 +256,6 @@ _SINGULAR_S = frozenset(
         "pathos",
         "rhinoceros",
         "thermos",
-        "yes",
     ]
 )
 
@@ -414,23 +416,119 @@ def display_width(text: str) -> int:
     return width
 
 
+# Characters ruff's ambiguous-unicode rule (RUF001) reports in a string, as hex code points and
+# ranges: python_string escapes them, so a project_name such as "O\N{RIGHT SINGLE QUOTATION MARK}Brien"
+# passes the generated project's `ruff check`.  tests/test_escaping.py compares the list with the
+# ruff of the generated project and prints the new list when they differ.
+_RUFF_CONFUSABLE_RANGES = """
+A0 B4 B8 D7 131 17F 184 18D 1A6-1A7 1B7 1BC-1BD 1C0 1C3 21C 222-223 241 251 261 263 269-26A 26F 28B
+28F 294 2B9 2BB-2BE 2C2-2C4 2C6 2C8 2CA-2CB 2D0 2D7 2DB-2DC 2F4 2F8 374 37A 37E-37F 384 391-392
+395-397 399-39A 39C-39D 39F 3A1 3A4-3A5 3A7 3B1 3B3 3B9 3BD 3BF 3C1 3C3 3C5 3D2 3DC 3E8 3F1-3F3
+3F9-3FA 405-406 408 410 412 415 417 41A 41C-41E 420-423 425 42C 430-431 433 435 43E 440-441 443 445
+455-456 458 461 474-475 4AE-4AF 4BB 4BD 4C0 4CF 4E0 501 50C 51B-51D 54D 54F 555 55A 55D 561 563 566
+570 578 57C-57D 581 584-585 589 5C0 5C3 5D5 5D8-5D9 5DF 5E1 5F3 60D 627 647 660-661 665 667 66B 66D
+6BE 6C1 6D4-6D5 6F0-6F1 6F5 6F7 701-704 7C0 7CA 7F4-7F5 7FA 903 966 97D 9E6 9EA 9ED A66-A67 A6A A83
+AE6 B03 B20 B66 B68 BE6 C02 C66 C82 CE6 D02 D20 D66 D6D D82 E50 ED0 101D 1040 10E7 10FF 1200 12D0
+13A0-13A2 13A5 13A9-13AC 13AE 13B3 13B7 13BB 13BD 13C0 13C2-13C3 13CE-13CF 13D2 13D4-13D5 13D9-13DA
+13DE-13DF 13E2 13E6-13E7 13EE 13F3-13F4 1400 142F 1433 1438 144A 144C 146D 146F 1472 148D 14AA 14BF
+1541 157C-157D 1587 15AF 15B4 15C5 15DE 15EA 15F0 15F7 166D-166E 1680 16B2 16B7 16C1 16CC 16D5-16D6
+16EC-16ED 1735 1803 1809 1D04 1D0F 1D11 1D1C 1D20-1D22 1D26 1D83 1D8C 1E9D 1EFF 1FBD-1FC0 1FEF
+1FFD-1FFE 2000-200A 2010-2013 2018-201B 2024 202F 2032 2035 2039-203A 2041 2043-2044 204E 2053 205A
+205F 2102 210A-210E 2110-2113 2115 2119-211D 2124 2128 212A 212C-2131 2133-2134 2139 213D 2145-2149
+2160 2164 2169 216C-2170 2174 2179 217C-217E 2212 2215-2217 2223 2228 222A 2236 223C 22A4 22C1 22C3
+22FF 2373-2374 237A 23FD 2571 2573 2768-2769 276E-276F 2772-2775 2795-2796 27CB 27CD 27D9 292B-292C
+29F5 29F8-29F9 2A2F 2C85 2C8E 2C92 2C94 2C98 2C9A 2C9E-2C9F 2CA2-2CA6 2CA8 2CAC 2CBA 2CC6 2CCA 2CCC
+2CD0 2CD2 2D38-2D39 2D4F 2D51 2D54-2D55 2D5D 2E40 2F02-2F03 3007 3014-3015 3033 30A0 30CE 31D3-31D4
+4E36 4E3F A4D0-A4D4 A4D6-A4D7 A4D9-A4DA A4DC-A4DD A4DF-A4E3 A4E6-A4E7 A4EA-A4EC A4EE A4F0 A4F2-A4F4
+A4F8-A4F9 A4FD A4FF A60E A644 A647 A6DF A6EB A6EF A731 A75A A76A A76E A778 A789 A78C A798-A799 A79F
+A7AB A7B2-A7B4 AB32 AB35 AB3D AB47-AB48 AB4E AB52 AB5A AB75 AB81 AB83 AB93 ABA9-ABAA ABAF FBA6-FBAD
+FD3E-FD3F FE30 FE4D-FE4F FE58 FE68 FE8D-FE8E FEE9-FEEC FF01-FF5E FFE8 10282 10286-10287 1028A 10290
+10292 10295-10297 1029B 102A0-102A2 102A5 102AB 102B0-102B2 102B4 102CF 102F5 10301-10302 10309
+10311 10315 10317 1031A 1031F-10320 10322 10404 10415 1041B 10420 1042C 1043D 10448 104B4 104C2
+104CE 104D2 104EA 104F6 10513 10516 10518 1051C-1051D 10525-10527 10A50 114D0 11706 1170A
+1170E-1170F 118A0 118A2-118A4 118A6 118A9 118AC 118AE-118AF 118B2 118B5 118B8 118BB-118BC
+118C0-118C4 118C6 118C8 118CA 118CC 118D5-118D8 118DC 118E0 118E5-118E6 118E9 118EC 118EF 118F2
+16F08 16F0A 16F16 16F28 16F35 16F3A-16F3B 16F3F-16F40 16F42-16F43 16F51-16F52 1D114 1D16D 1D206
+1D20D 1D20F 1D212-1D213 1D216 1D22A 1D236-1D237 1D23A-1D23B 1D400-1D454 1D456-1D459 1D45B-1D48D
+1D48F-1D49C 1D49E-1D49F 1D4A2 1D4A5-1D4A6 1D4A9-1D4AC 1D4AE-1D4B9 1D4BB 1D4BD-1D4C1 1D4C3
+1D4C5-1D4F5 1D4F7-1D505 1D507-1D50A 1D50D-1D514 1D516-1D51C 1D51E-1D529 1D52B-1D539 1D53B-1D53E
+1D540-1D544 1D546 1D54A-1D550 1D552-1D55D 1D55F-1D591 1D593-1D5C5 1D5C7-1D5F9 1D5FB-1D62D
+1D62F-1D661 1D663-1D695 1D697-1D6A4 1D6A8-1D6A9 1D6AC-1D6AE 1D6B0-1D6B1 1D6B3-1D6B4 1D6B6 1D6B8
+1D6BB-1D6BC 1D6BE 1D6C2 1D6C4 1D6CA 1D6CE 1D6D0 1D6D2 1D6D4 1D6D6 1D6E0 1D6E2-1D6E3 1D6E6-1D6E8
+1D6EA-1D6EB 1D6ED-1D6EE 1D6F0 1D6F2 1D6F5-1D6F6 1D6F8 1D6FC 1D6FE 1D704 1D708 1D70A 1D70C 1D70E
+1D710 1D71A 1D71C-1D71D 1D720-1D722 1D724-1D725 1D727-1D728 1D72A 1D72C 1D72F-1D730 1D732 1D736
+1D738 1D73E 1D742 1D744 1D746 1D748 1D74A 1D754 1D756-1D757 1D75A-1D75C 1D75E-1D75F 1D761-1D762
+1D764 1D766 1D769-1D76A 1D76C 1D770 1D772 1D778 1D77C 1D77E 1D780 1D782 1D784 1D78E 1D790-1D791
+1D794-1D796 1D798-1D799 1D79B-1D79C 1D79E 1D7A0 1D7A3-1D7A4 1D7A6 1D7AA 1D7AC 1D7B2 1D7B6 1D7B8
+1D7BA 1D7BC 1D7BE 1D7C8 1D7CA 1D7CE-1D7FF 1E8C7 1E8CB 1EE00 1EE24 1EE64 1EE80 1EE84 1F74C 1F768
+1FBF0-1FBF9
+"""
+
+
+def _code_points(ranges: str) -> frozenset[int]:
+    code_points: set[int] = set()
+    for item in ranges.split():
+        first, _, last = item.partition("-")
+        code_points.update(range(int(first, 16), int(last or first, 16) + 1))
+    return frozenset(code_points)
+
+
+RUFF_CONFUSABLES = _code_points(_RUFF_CONFUSABLE_RANGES)
+
+
+def _ruff_would_flag(value: str) -> set[int]:
+    """Positions of the characters ruff's RUF001 reports in a string holding ``value``.
+
+    ruff's rule (after VS Code's): a confusable character between words is always reported; inside
+    a word (a run of letters and digits) only when the word has an ASCII character or no other
+    non-ASCII character: the Cyrillic word ``Сервис`` is left alone, ``O\N{RIGHT SINGLE QUOTATION MARK}Brien``
+    and ``Service`` spelt with a Cyrillic DZE are not.
+    """
+    flagged: set[int] = set()
+    candidates: list[int] = []
+    has_ascii = has_unambiguous = False
+    for position, char in enumerate([*value, " "]):
+        if not char.isalnum():
+            if has_ascii or not has_unambiguous:
+                flagged.update(candidates)
+            candidates, has_ascii, has_unambiguous = [], False, False
+            if ord(char) in RUFF_CONFUSABLES:
+                flagged.add(position)
+        elif char.isascii():
+            has_ascii = True
+        elif ord(char) in RUFF_CONFUSABLES:
+            candidates.append(position)
+        else:
+            has_unambiguous = True
+    return flagged
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def python_string(value: str) -> str:
-    """A Python string literal of ``value`` as ``ruff format`` writes it.
+    """A Python string literal of ``value`` as ``ruff format`` writes it and ``ruff check`` accepts it.
 
     Double quotes unless the text holds more double than single quotes; backslashes, the chosen
-    quote and control characters escaped; other characters kept (source files are UTF-8).
+    quote, control characters and the characters ruff reports as confusable (a typographic
+    apostrophe, an en dash, a no-break space) escaped; other characters kept (source files are UTF-8).
     """
     quote = "'" if value.count('"') > value.count("'") else '"'
+    confusable = _ruff_would_flag(value)
     body = []
-    for char in value:
+    for position, char in enumerate(value):
         if char in {"\\", quote}:
             body.append("\\" + char)
         elif char == "\n":
             body.append("\\n")
         elif char == "\t":
             body.append("\\t")
-        elif unicodedata.category(char) in {"Cc", "Cs"} or char in {"\u2028", "\u2029"}:
-            body.append(f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+        elif position in confusable or unicodedata.category(char) in {"Cc", "Cs", "Zl", "Zp"}:
+            body.append(_escape(char))
         else:
             body.append(char)
     return quote + "".join(body) + quote
@@ -512,7 +610,7 @@ def project_name_error(value: str) -> str:
     if width > MAX_LENGTH["project_name"]:
         return (
             f"project_name {shown(value)} is too long: at most {MAX_LENGTH['project_name']} columns "
-            f"as a Python string, where a wide character or an escaped quote or backslash takes two (it takes {width})."
+            f"as a Python string, where a wide character takes two and an escape its length (it takes {width})."
         )
     return ""
 

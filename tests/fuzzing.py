@@ -328,3 +328,57 @@ def answers_file(project: Path) -> dict[str, Any]:
 
 def describe(answers: Mapping[str, Any]) -> str:
     return json.dumps(dict(answers), ensure_ascii=False, sort_keys=True)
+
+
+def _bound_anywhere(tree: ast.AST) -> set[str]:
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return bound
+
+
+# A resource no generated name contains by chance: in a project rendered with it, every name
+# holding it derives from the resource, every other name is fixed.
+PROBE_RESOURCE = "zqxj"
+
+
+def resources_meeting_fixed_names(probe_project: Path) -> dict[str, list[str]]:
+    """Resources whose derived names would equal a fixed name bound in the same module.
+
+    ``probe_project`` is rendered with ``resource=PROBE_RESOURCE``.  A module binding
+    ``ZqxjEvent`` beside ``DomainEvent`` meets the resource ``domain`` (``DomainEvent`` twice);
+    one binding ``Zqxj`` meets every capitalised name it imports.
+    Returns ``{resource: ["path: fixed name", ...]}``.
+    """
+    stems = {PROBE_RESOURCE.capitalize(): True, PROBE_RESOURCE: False}
+    found: dict[str, list[str]] = {}
+    for path in project_files(probe_project):
+        if path.suffix != ".py":
+            continue
+        try:
+            bound = _bound_anywhere(ast.parse(path.read_text(encoding="utf-8")))
+        except SyntaxError:
+            continue
+        relative = path.relative_to(probe_project).as_posix()
+        fixed = {name for name in bound if PROBE_RESOURCE not in name.lower()}
+        for stem, capitalised in stems.items():
+            for name in bound - fixed:
+                if stem not in name:
+                    continue
+                prefix, suffix = name.split(stem, 1)
+                for other in fixed:
+                    middle = other[len(prefix) : len(other) - len(suffix)]
+                    if not (other.startswith(prefix) and other.endswith(suffix) and middle):
+                        continue
+                    resource = "_".join(snake_words(middle))
+                    same = "".join(word.capitalize() for word in resource.split("_")) if capitalised else resource
+                    if same == middle and re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", resource):
+                        found.setdefault(resource, []).append(f"{relative}: {other}")
+    return {resource: sorted(set(places)) for resource, places in sorted(found.items())}

@@ -6,8 +6,9 @@ refuses it with a one-line message naming the question, or renders a project tha
 must be correct.
 
 - fast tier, ``test_fuzzed_answers_render_lint_clean_code``: render, no template syntax
-  left, every file compiles or parses, no name bound twice in a module, ``ruff check``
-  and ``ruff format --check``.  Part of every ``pytest`` run (``nox -s tests``).
+  left, every file compiles or parses, the Dockerfile and compose.yaml checks, no name
+  bound twice in a module, ``ruff check`` and ``ruff format --check``.  Part of every
+  ``pytest`` run (``nox -s tests``).
 - deep tier, ``test_fuzzed_answers_pass_every_check`` (marker ``fuzz_deep``, only run
   when selected: ``nox -s fuzz``, part of .ci/run): every check of the harness
   (``verify()``: ruff, format, mypy, lint-imports, deptry, alembic, the project's
@@ -19,9 +20,11 @@ A defect found once stays tested as an ``@example``.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,13 +37,13 @@ from hypothesis import HealthCheck, Phase, assume, event, example, given, settin
 from hypothesis import strategies as st
 
 from tests import fuzzing
-from tests.harness import Toolchain, report, run_copier, verify
-from tests.matrix import Combination, Template
+from tests.harness import LEFTOVER, Toolchain, report, run_copier, verify
+from tests.matrix import ROOT, Combination, Template, _import_path
 from tests.services import provisioned
 
 FAST_EXAMPLES = int(os.environ.get("HARNESS_FUZZ_EXAMPLES", "50"))
 DEEP_EXAMPLES = int(os.environ.get("HARNESS_FUZZ_DEEP_EXAMPLES", "4"))
-FAST_CHECKS = ("leftovers", "parse", "ruff check .", "ruff format --check .")
+FAST_CHECKS = ("leftovers", "parse", "dockerfile", "compose", "ruff check .", "ruff format --check .")
 
 # Names the generated code uses, read from the rendered default project by ``fuzz_setup``
 # (a strategy is built at import time, the project exists only once the fixture ran).
@@ -117,6 +120,17 @@ def _judge_refusal(rendering: Rendering) -> None:
     assert not (rendering.project / "pyproject.toml").exists(), "nothing is rendered for refused answers"
 
 
+def _fast_checks(answers: dict[str, Any]) -> tuple[str, ...]:
+    """The fast checks; "leftovers" only when no answer holds template syntax itself.
+
+    A project named ``${{ github.token }}`` rightly shows that text, which the leftovers check
+    cannot tell from an unrendered expression (the other checks still parse every file).
+    """
+    if any(LEFTOVER.search(str(value)) for value in answers.values()):
+        return tuple(check for check in FAST_CHECKS if check != "leftovers")
+    return FAST_CHECKS
+
+
 def _fail(rendering: Rendering, message: str) -> None:
     command = fuzzing.copier_command(rendering.answers)
     pytest.fail(f"answers {fuzzing.describe(rendering.answers)}\nreproduce: {command}\n{message}", pytrace=False)
@@ -149,6 +163,10 @@ def _regressions(test: Callable[..., None]) -> Callable[..., None]:
             "resource_plural": "abcdefghij_abcdefghij_abcdefghijk",
         },
         {"resource": "w" * 30, "resource_plural": "w" * 32, "package_name": "p" * 40},
+        {"project_name": "Orders", "description": '"'},  # an unterminated docstring in __init__.py
+        {"project_name": 'Say "hi" \\N', "author_name": "{{ 7*7 }}\n$(id)"},
+        {"project_name": "${{ github.token }}", "description": "Orders"},  # answer text is not a leftover
+        {"project_name": "Secret Tokens"},  # ENV SECRET_TOKENS_HOST=... looked like a credential to hadolint
     ]
     for questions in reversed(found):
         test = example(drawn=(default, questions))(test)
@@ -174,7 +192,7 @@ def test_fuzzed_answers_render_lint_clean_code(fuzz_setup: FuzzSetup, drawn: Any
             _judge_refusal(rendering)
             return
         event("rendered")
-        steps = verify(rendering.project, fuzz_setup.toolchain, only=FAST_CHECKS)
+        steps = verify(rendering.project, fuzz_setup.toolchain, only=_fast_checks(rendering.answers))
         failed = [step for step in steps if not step.ok]
         bindings = fuzzing.binding_problems(rendering.project)
         if failed or bindings:
@@ -211,3 +229,90 @@ def test_fuzzed_answers_pass_every_check(fuzz_setup: FuzzSetup, drawn: Any) -> N
             if imports:
                 message += "\n--- import without side effects ---\n" + "\n".join(imports)
             _fail(rendering, message)
+
+
+@pytest.mark.render
+@pytest.mark.fuzz
+def test_resources_named_like_fixed_names_are_refused_or_render_clean(fuzz_setup: FuzzSetup) -> None:
+    """Every resource whose derived names meet a name the generated code binds beside them.
+
+    Found exhaustively in a project rendered with a probe resource (so the list follows the
+    code), not by chance: each is refused with a good message, or renders clean.
+    """
+    default = Template().default()
+    with _render(fuzz_setup, (default, {"resource": fuzzing.PROBE_RESOURCE})) as probe:
+        assert probe.refused is None, probe.refused
+        meeting = fuzzing.resources_meeting_fixed_names(probe.project)
+    assert {"base", "entity"} <= set(meeting), "the search finds the classes every project defines"
+    broken = []
+    for resource, places in meeting.items():
+        with _render(fuzz_setup, (default, {"resource": resource})) as rendering:
+            if rendering.refused is not None:
+                problem = fuzzing.refusal_problem(rendering.refused, rendering.answers)
+            else:
+                steps = verify(rendering.project, fuzz_setup.toolchain, only=FAST_CHECKS)
+                failed = [step.name for step in steps if not step.ok]
+                bindings = fuzzing.binding_problems(rendering.project)
+                problem = "; ".join(failed + bindings)
+            if problem:
+                broken.append(f"resource {resource!r} (meets {', '.join(places)}): {problem}")
+    assert not broken, "\n".join(broken)
+
+
+# -- the sorted_imports filter (extensions/imports.py), which the first findings led to ---------
+
+
+IMPORTS = _import_path(ROOT / "extensions" / "imports.py", "_harness_test_imports")
+
+
+def test_natural_compare_orders_digit_runs_as_numbers() -> None:
+    names = ["a10", "a9", "a", "a_b", "a.b", "ab", "a09", "a1"]
+    ordered = sorted(names, key=functools.cmp_to_key(IMPORTS.natural_compare))
+    assert ordered == ["a", "a.b", "a09", "a1", "a9", "a10", "a_b", "ab"]
+
+
+def test_sorted_imports_keeps_continuation_lines_with_their_statement() -> None:
+    block = "from pkg.core.errors import NotFoundError\nfrom pkg.books.models import (\n    Book,\n)\n"
+    assert IMPORTS.sorted_imports(block) == (
+        "from pkg.books.models import (\n    Book,\n)\nfrom pkg.core.errors import NotFoundError\n"
+    )
+    with pytest.raises(ValueError, match="not an import statement"):
+        IMPORTS.sorted_imports("x = 1\n")
+
+
+MODULE_WORDS = st.sampled_from(["a", "a1", "a10", "a9", "aa", "core", "cored", "core_x", "health", "tests", "z", "x_1"])
+
+
+@pytest.mark.render
+@settings(max_examples=40, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@given(
+    package=MODULE_WORDS,
+    modules=st.lists(st.lists(MODULE_WORDS, min_size=1, max_size=3).map(".".join), min_size=2, max_size=6, unique=True),
+)
+def test_sorted_imports_agrees_with_ruff(
+    fuzz_setup: FuzzSetup, package: str, modules: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Whatever the module names, ruff's isort (I001) accepts the block the filter orders."""
+    statements = [f"from {package}.{module} import name_{index}" for index, module in enumerate(modules)]
+    statements.append(f"from {package}.{modules[0]} import (\n    Thing_0 as Alias,\n)")
+    block = IMPORTS.sorted_imports("\n".join(reversed(statements)) + "\n")
+    directory = tmp_path_factory.mktemp("imports")
+    (directory / "module.py").write_text(block, encoding="utf-8")
+    ruff = fuzz_setup.toolchain.bin / "ruff"
+    completed = subprocess.run(
+        [
+            str(ruff),
+            "check",
+            "--no-cache",
+            "--isolated",
+            "--select",
+            "I",
+            f"--config=lint.isort.known-first-party=['{package}']",
+            "module.py",
+        ],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, f"{block}\n{completed.stdout}{completed.stderr}"

@@ -76,6 +76,7 @@ def test_nasty_text_answers_land_as_text(
     run_copier(template_snapshot, project, data)
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
     package = answers["package_name"]
+    assert {key: answers[key] for key in data} == data, "the answers file (YAML) keeps every answer exactly"
 
     assert syntax_errors(project) == [], "every .py compiles and every TOML/YAML/JSON file parses"
 
@@ -137,14 +138,27 @@ BOUND_NAMES = [
     "A" + "🚀" * 38 + "A",
     "Cafe\u0301 " * 10,
 ]
+# Characters ruff reports as confusable (RUF001), in the contexts its rule distinguishes.
+CONFUSABLE_NAMES = [
+    "O\u2019Brien\u2019s Orders \u2013 EU",
+    "\u201cQuoted\u201d \u2018Service\u2019 \u2014 \u00b4 \u2032",
+    "No\u00a0break space",
+    "\uff26\uff55\uff4c\uff4c width",
+    "Orders \u0405ervice \u0131tem",
+    "Orders Сервис заказов",
+    "Orders Сервис \u0441 доставкой и оплатой",  # a lone confusable letter is a word of its own
+    "Ἀθῆναι Service",
+    "Caf\u00e9 \u00dcber Stra\u00dfe \u00b5s",
+    "x\u00d7y",
+]
 
 
 def test_python_string_matches_ruff_at_the_bound(default_project: tuple[Path, Toolchain], tmp_path: Path) -> None:
-    """The settings line ``app_name: str = <literal>`` for accepted names is what ruff writes and fits 100 columns."""
+    """``app_name: str = <literal>`` for accepted names: as ruff formats it, no ruff finding, fits 100 columns."""
     naming = _harness_naming()
     from tests.test_naming import NASTY_TEXTS
 
-    names = [*BOUND_NAMES, *(f"A {text}"[:78] for text in NASTY_TEXTS if "\t" not in text)]
+    names = [*BOUND_NAMES, *CONFUSABLE_NAMES, *(f"A {text}"[:78] for text in NASTY_TEXTS if "\t" not in text)]
     for name in names:
         assert naming.project_name_error(name) == "", name
     project, toolchain = default_project
@@ -153,7 +167,7 @@ def test_python_string_matches_ruff_at_the_bound(default_project: tuple[Path, To
     classes = [f"class Settings{index}:\n    app_name: str = {literal}\n" for index, literal in enumerate(literals)]
     module.write_text("\n\n".join(classes), encoding="utf-8")
     config = ["--config", str(project / "pyproject.toml")]
-    for command in (["ruff", "check", "--select", "E501,Q,UP", *config], ["ruff", "format", "--check", *config]):
+    for command in (["ruff", "check", *config], ["ruff", "format", "--check", *config]):
         completed = subprocess.run(
             [str(toolchain.bin / command[0]), *command[1:], str(module)],
             capture_output=True,
@@ -207,3 +221,42 @@ def test_markdown_text_renders_as_the_text(default_project: tuple[Path, Toolchai
         ], text
         assert result["texts"] == [plain, plain], text
         assert set(result["kinds"]) <= {"text", "text_special"}, text
+
+
+def ruff_confusables(ruff: Path, directory: Path) -> list[int]:
+    """Every printable non-ASCII character ruff's RUF001 reports inside an ASCII word."""
+    import unicodedata
+
+    candidates = [
+        chr(code)
+        for code in range(0xA0, 0x30000)
+        if unicodedata.category(chr(code))[0] in "LMNPSZ" and unicodedata.category(chr(code)) not in {"Zl", "Zp"}
+    ]
+    module = directory / "confusables.py"
+    module.write_text("".join(f'x = "x{char}x"\n' for char in candidates), encoding="utf-8")
+    completed = subprocess.run(
+        [str(ruff), "check", "--no-cache", "--isolated", "--select", "RUF001", "--output-format", "json", str(module)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return sorted({ord(candidates[finding["location"]["row"] - 1]) for finding in json.loads(completed.stdout)})
+
+
+def test_confusables_table_is_rusts_current_one(default_project: tuple[Path, Toolchain], tmp_path: Path) -> None:
+    """RUFF_CONFUSABLES in extensions/naming.py lists exactly what the generated project's ruff reports."""
+    naming = _harness_naming()
+    _, toolchain = default_project
+    reported = ruff_confusables(toolchain.bin / "ruff", tmp_path)
+    assert len(reported) > 1000, "ruff reported the confusable characters"
+    ranges: list[list[int]] = []
+    for code in reported:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    listing = " ".join(f"{first:X}" if first == last else f"{first:X}-{last:X}" for first, last in ranges)
+    assert sorted(naming.RUFF_CONFUSABLES) == reported, (
+        f"replace _RUFF_CONFUSABLE_RANGES in extensions/naming.py:\n{listing}"
+    )

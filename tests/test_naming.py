@@ -414,6 +414,7 @@ NASTY_TEXTS = [
     "= not a heading underline",
     "> not a quote",
     "    not code",
+    "O\u2019Brien\u2019s \u2013 \u201cOrders\u201d\u00a0EU",
     "a\tb",
 ]
 
