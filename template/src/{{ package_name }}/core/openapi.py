@@ -2,8 +2,8 @@
 
 FastAPI writes the operations from the routes; ``DocumentedFastAPI`` adds what
 every operation shares and FastAPI cannot see: the ``X-Request-ID`` header on
-every response, a ``default`` problem details response (500, 503, ...) and the
-problem details schemas themselves.  Operation ids are the route names in
+every response, a ``400`` and a ``default`` problem details response (500, 503,
+413, ...) and the problem details schemas themselves.  Operation ids are the route names in
 camelCase (``create_item`` → ``createItem``), which generated clients turn into
 method names as they are.
 """
