@@ -188,6 +188,7 @@ PACKAGE_MODULE_NAMES = frozenset(
         "logging",
         "problems",
         "middleware",
+        "openapi",
     }
 )
 # Class names the generated code defines beside the resource's own classes, and those its modules
@@ -196,6 +197,7 @@ PACKAGE_MODULE_NAMES = frozenset(
 RESERVED_CLASS_STEMS = frozenset(
     {"base", "entity", "page", "problem", "settings", "session", "event", "service", "repository"}
     | {"conflict_error", "not_found_error", "event_publisher", "async_session"}
+    | {"invalid_data_error", "database_unavailable_error"}
 )
 
 _IRREGULAR_PLURALS = {
