@@ -93,6 +93,7 @@ DEPENDENCY_IMPORT_NAMES = frozenset(
         "asyncpg",
         "certifi",
         "cfgv",
+        "charset_normalizer",
         "click",
         "deptry",
         "distlib",
@@ -101,17 +102,22 @@ DEPENDENCY_IMPORT_NAMES = frozenset(
         "email_validator",
         "fastapi",
         "filelock",
+        "graphql",
         "greenlet",
         "grimp",
         "h11",
+        "harfile",
         "hatchling",
         "httpcore",
         "httptools",
         "httpx",
+        "hypothesis",
+        "hypothesis_graphql",
         "identify",
         "idna",
         "importlinter",
         "iniconfig",
+        "jsonschema_rs",
         "librt",
         "mako",
         "markdown_it",
@@ -134,13 +140,17 @@ DEPENDENCY_IMPORT_NAMES = frozenset(
         "pydantic_core",
         "pydantic_settings",
         "pygments",
+        "pyrate_limiter",
         "pytest",
         "pytest_asyncio",
         "python_discovery",
+        "requests",
         "requirements",
         "rich",
         "ruff",
+        "schemathesis",
         "setuptools",
+        "sortedcontainers",
         "sqlalchemy",
         "starlette",
         "structlog",
@@ -148,11 +158,13 @@ DEPENDENCY_IMPORT_NAMES = frozenset(
         "trove_classifiers",
         "typing_extensions",
         "typing_inspection",
+        "urllib3",
         "uvicorn",
         "uvloop",
         "virtualenv",
         "watchfiles",
         "websockets",
+        "werkzeug",
         "wheel",
         "yaml",
     ]
@@ -176,6 +188,7 @@ PACKAGE_MODULE_NAMES = frozenset(
         "logging",
         "problems",
         "middleware",
+        "openapi",
     }
 )
 # Class names the generated code defines beside the resource's own classes, and those its modules
@@ -184,6 +197,7 @@ PACKAGE_MODULE_NAMES = frozenset(
 RESERVED_CLASS_STEMS = frozenset(
     {"base", "entity", "page", "problem", "settings", "session", "event", "service", "repository"}
     | {"conflict_error", "not_found_error", "event_publisher", "async_session"}
+    | {"invalid_data_error", "database_unavailable_error"}
 )
 
 _IRREGULAR_PLURALS = {

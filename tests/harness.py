@@ -15,9 +15,10 @@ The pieces, used by tests/conftest.py and the tests:
   the project runs from ``PYTHONPATH=src``) or, in ``--isolated`` mode, a
   fresh venv inside the project where it is installed as its README says;
 - ``verify()``: the static checks, then the project's own CI commands (the
-  ``run:`` lines of its workflows, install lines left out) plus any required
-  one they lack; each timed, all of them run even when one fails, so one
-  report shows everything that is wrong.
+  ``run:`` lines of its workflows, install and ``npx`` lines left out) plus any
+  required one they lack, then the OpenAPI lint of the exported document
+  (Redocly and Spectral, pinned, tests/openapi_lint.py); each timed, all of
+  them run even when one fails, so one report shows everything that is wrong.
 """
 
 from __future__ import annotations
@@ -451,6 +452,9 @@ class Step:
 # "ci-workflow" check fails for each one forgotten.
 REQUIRED_COMMANDS = ("ruff check .", "ruff format --check .", "mypy", "lint-imports", "deptry .", "pytest")
 INSTALL_COMMAND = re.compile(r"^(python[0-9.]* -m )?pip install\b|^uv (sync|pip)\b")
+# npx fetches a linter from the npm registry: the harness runs its own pinned copy instead
+# (the "openapi-lint" check, tests/openapi_lint.py).
+NPX_COMMAND = re.compile(r"^npx\b")
 
 
 def _normalise(command: str) -> str:
@@ -478,7 +482,7 @@ def ci_commands(project: Path) -> list[str]:
                 for line in run.splitlines():
                     command = _normalise(line)
                     skipped = not command or command.startswith("#") or "${{" in command
-                    if not skipped and not INSTALL_COMMAND.search(command):
+                    if not skipped and not INSTALL_COMMAND.search(command) and not NPX_COMMAND.search(command):
                         commands.append(command)
     return list(dict.fromkeys(commands))
 
@@ -509,6 +513,12 @@ def actionlint_problems(project: Path) -> list[str]:
     return [line.replace(str(project) + "/", "") for line in actionlint(workflow_files(project))]
 
 
+def openapi_lint_problems(project: Path, env: Mapping[str, str]) -> list[str]:
+    from tests.openapi_lint import openapi_lint
+
+    return openapi_lint(project, env, workflow_files(project))
+
+
 def dockerfile_problems(project: Path) -> list[str]:
     from tests.container import dockerfile_problems as check
 
@@ -528,6 +538,11 @@ STATIC_CHECKS: tuple[tuple[str, Callable[[Path], list[str]]], ...] = (
     ("actionlint", actionlint_problems),
     ("dockerfile", dockerfile_problems),
     ("compose", compose_problems),
+)
+
+# Checks that run the project's own code (with its toolchain's environment), after its commands.
+TOOLCHAIN_CHECKS: tuple[tuple[str, Callable[[Path, Mapping[str, str]], list[str]]], ...] = (
+    ("openapi-lint", openapi_lint_problems),
 )
 
 
@@ -566,23 +581,32 @@ def verify(
     """Run every check (or those named in ``only``) on a rendered project; never stops early.
 
     Static checks first, then the project's commands (see ``project_commands``)
-    with its toolchain first on PATH.
+    with its toolchain first on PATH, then the checks that run the project's
+    code with that toolchain (``TOOLCHAIN_CHECKS``: the OpenAPI lint).
     """
     selected = set(only) if only is not None else None
     steps = []
     for name, check in STATIC_CHECKS:
         if selected is None or name in selected:
-            started = time.perf_counter()
-            try:
-                problems = check(project)
-            except Exception as error:  # a crashed check is a failed check
-                problems = [f"{type(error).__name__}: {error}"]
-            steps.append(Step(name, not problems, time.perf_counter() - started, "\n".join(problems)))
+            steps.append(check_step(name, functools.partial(check, project)))
     env = toolchain.env(project, extra_env, cache_key)
     for command in project_commands(project):
         if selected is None or command in selected:
             steps.append(run_step(command, command, project, env))
+    for name, toolchain_check in TOOLCHAIN_CHECKS:
+        if selected is None or name in selected:
+            steps.append(check_step(name, functools.partial(toolchain_check, project, env)))
     return steps
+
+
+def check_step(name: str, check: Callable[[], list[str]]) -> Step:
+    """Run a check returning its problems; a crashed check is a failed check."""
+    started = time.perf_counter()
+    try:
+        problems = check()
+    except Exception as error:
+        problems = [f"{type(error).__name__}: {error}"]
+    return Step(name, not problems, time.perf_counter() - started, "\n".join(problems))
 
 
 def report(project: Path, steps: Sequence[Step]) -> str:

@@ -73,7 +73,9 @@ def postgres_database(label: str) -> Iterator[dict[str, str]]:
     except OSError as error:
         raise RuntimeError(f"PostgreSQL is not reachable at {admin_url} (set HARNESS_POSTGRES_URL): {error}") from error
     try:
-        yield {"DATABASE_URL": _with_path(admin_url, name, scheme="postgresql+asyncpg")}
+        url = _with_path(admin_url, name, scheme="postgresql+asyncpg")
+        # The service's own database, and the server its tests create their databases on.
+        yield {"DATABASE_URL": url, "TEST_DATABASE_URL": url}
     finally:
         asyncio.run(_postgres_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 

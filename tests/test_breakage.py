@@ -99,6 +99,14 @@ MUTATIONS = {
     "compose-typo": Mutation(
         "compose", _replace("compose.yaml", "restart: unless-stopped", "restart: sometimes"), "sometimes"
     ),
+    "undocumented-operation": Mutation(
+        "openapi-lint",
+        _append(
+            "src/{package}/{plural}/router.py",
+            '\n\n@router.get("/undocumented")\nasync def undocumented() -> None:\n    return None\n',
+        ),
+        "operation-description",
+    ),
     "failing-test": Mutation(
         "pytest",
         _append("tests/test_harness_breakage.py", "def test_harness_breakage() -> None:\n    assert 1 == 2\n"),
@@ -119,7 +127,7 @@ def test_check_fails_on_broken_project(default_project: tuple[Path, Toolchain], 
 
 
 def test_every_check_has_a_mutation() -> None:
-    from tests.harness import REQUIRED_COMMANDS, STATIC_CHECKS
+    from tests.harness import REQUIRED_COMMANDS, STATIC_CHECKS, TOOLCHAIN_CHECKS
 
-    checks = {name for name, _ in STATIC_CHECKS} | set(REQUIRED_COMMANDS)
+    checks = {name for name, _ in STATIC_CHECKS + TOOLCHAIN_CHECKS} | set(REQUIRED_COMMANDS)
     assert checks == {mutation.check for mutation in MUTATIONS.values()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -22,6 +23,7 @@ from tests.harness import (
     Toolchain,
     create_venv,
     find_python,
+    git,
     interpreter_version,
     pip_install,
     python_for,
@@ -87,3 +89,15 @@ def test_the_lowest_allowed_nox_runs_the_noxfile(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "tests" in completed.stdout
+
+
+def test_sqlite_files_stay_out_of_git_and_the_image(default_project: tuple[Path, Toolchain], tmp_path: Path) -> None:
+    """The database file and the files SQLite keeps beside it in WAL mode."""
+    project = tmp_path / "project"
+    shutil.copytree(default_project[0], project, ignore=shutil.ignore_patterns(".venv"))
+    git("init", "--quiet", cwd=project)
+    names = [f"service.sqlite3{suffix}" for suffix in ("", "-wal", "-shm", "-journal")]
+    ignored = git("check-ignore", *names, cwd=project).split()
+    assert sorted(ignored) == sorted(names)
+    dockerignore = (project / ".dockerignore").read_text(encoding="utf-8").split()
+    assert all(f"*{name.removeprefix('service')}" in dockerignore for name in names)

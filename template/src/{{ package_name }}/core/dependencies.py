@@ -14,11 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .events import EventPublisher
 from .unit_of_work import outbox_of, transaction
 
+# Methods that never change anything (RFC 9110 "safe"): their transactions only read.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: commit and dispatch its events on success, else roll back."""
     state = request.app.state
-    async with transaction(state.sessionmaker, state.event_bus) as session:
+    writes = request.method not in READ_ONLY_METHODS
+    async with transaction(state.sessionmaker, state.event_bus, write=writes) as session:
         yield session
 
 
@@ -27,7 +31,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def get_event_publisher(session: SessionDep) -> EventPublisher:
+async def get_event_publisher(session: SessionDep) -> EventPublisher:
     """Where services publish: the request transaction's outbox."""
     return outbox_of(session)
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+DEFAULT_RETRY_AFTER_SECONDS = 5
+
 
 class AppError(Exception):
     """Base of every error the service raises on purpose."""
@@ -24,5 +26,17 @@ class DomainValidationError(AppError):
     """The input is well-formed but breaks a business rule."""
 
 
+class InvalidDataError(DomainValidationError):
+    """The database refused a value of the input: out of range, or not storable."""
+
+
 class RepositoryError(AppError):
-    """The database failed in a way the caller cannot fix (unreachable, timeout, ...)."""
+    """The database failed in a way the caller cannot fix."""
+
+
+class DatabaseUnavailableError(RepositoryError):
+    """The database cannot serve now (unreachable, timed out, busy); retrying later may work."""
+
+    def __init__(self, detail: str, *, retry_after: int = DEFAULT_RETRY_AFTER_SECONDS) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from .errors import AppError, ConflictError, DomainValidationError, NotFoundError, RepositoryError
 
@@ -22,6 +23,8 @@ UNPROCESSABLE = HTTPStatus(422)  # its name differs between Python versions
 # A 422 lists this many field errors at most (and how many there were): a body of a
 # million bad fields must not cost a million error objects in the answer.
 MAX_REPORTED_ERRORS = 20
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 ErrorT = TypeVar("ErrorT", bound=Exception)
 
@@ -66,16 +69,63 @@ class Problem(BaseModel):
     )
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` entries documenting problem details for ``statuses``."""
-    return {
-        status: {
-            "model": Problem,
-            "description": HTTPStatus(status).phrase,
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-        for status in statuses
+EXAMPLE_INSTANCE = "/api/v1/things/6f2f3a1e-8a6b-4c55-9d1e-0f6b7c2d9a10"
+EXAMPLE_REQUEST_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def problem_example(status: int) -> dict[str, Any]:
+    """What a problem details body for ``status`` looks like (documentation only)."""
+    example: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": _EXAMPLE_DETAILS.get(status, "A short explanation of this occurrence."),
+        "instance": EXAMPLE_INSTANCE,
+        "request_id": EXAMPLE_REQUEST_ID,
     }
+    if status == UNPROCESSABLE:
+        example["errors"] = [{"loc": ["body", "name"], "msg": "Field required", "type": "missing"}]
+    return example
+
+
+_EXAMPLE_DETAILS = {
+    400: "There was an error parsing the body",
+    404: "No record with this id.",
+    409: "The name is already taken.",
+    422: "The request is not valid; see errors.",
+    500: "An unexpected error occurred.",
+    503: "The database is unavailable; retry later.",
+}
+
+
+RETRY_AFTER_DOCUMENTATION = {
+    "description": "Seconds to wait before retrying, when the service knows",
+    "schema": {"type": "integer", "minimum": 0},
+}
+
+
+def problem_documentation(status: int, description: str | None = None) -> dict[str, Any]:
+    """The OpenAPI response object of a problem details answer with ``status``."""
+    documentation: dict[str, Any] = {
+        "description": description or HTTPStatus(status).phrase,
+        "content": {
+            PROBLEM_MEDIA_TYPE: {
+                "schema": {"$ref": "#/components/schemas/Problem"},
+                "example": problem_example(status),
+            },
+        },
+    }
+    if status == HTTPStatus.SERVICE_UNAVAILABLE:
+        documentation["headers"] = {"Retry-After": RETRY_AFTER_DOCUMENTATION}
+    return documentation
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries documenting problem details for ``statuses``.
+
+    ``core.openapi`` adds the ``Problem`` schema they refer to.
+    """
+    return {status: problem_documentation(status) for status in statuses}
 
 
 def problem_response(
@@ -147,7 +197,21 @@ def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse
     response = problem_response(request, error.status_code, detail)
     if error.headers:
         response.headers.update(error.headers)
+    if error.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        response.headers["Allow"] = ", ".join(allowed_methods(request))
     return response
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this path (Starlette names only the first route's)."""
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
 
 
 def _handler(

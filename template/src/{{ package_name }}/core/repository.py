@@ -1,7 +1,9 @@
 """Generic repository: small, named data-access verbs and no business rules.
 
-Database exceptions never leave a repository: they become ``NotFoundError``,
-``ConflictError`` or ``RepositoryError`` from ``core.errors``.
+Database exceptions never leave a repository: they become ``core.errors``
+(``core.database.classify`` decides which).  Changes are checked against the rows
+they matched, so the loser of a race with a concurrent delete gets
+``NotFoundError`` instead of a silent success.
 """
 
 from __future__ import annotations
@@ -11,24 +13,15 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
-from .errors import ConflictError, NotFoundError, RepositoryError
+from .database import translate_database_errors
+from .errors import NotFoundError
 from .models import Entity
 
 EntityT = TypeVar("EntityT", bound=Entity)
-
-
-@asynccontextmanager
-async def translate_database_errors(entity_name: str) -> AsyncIterator[None]:
-    try:
-        yield
-    except IntegrityError as error:
-        raise ConflictError(f"{entity_name} conflicts with an existing record") from error
-    except SQLAlchemyError as error:
-        raise RepositoryError(f"database error while accessing {entity_name}") from error
 
 
 class SQLAlchemyRepository(Generic[EntityT]):
@@ -46,7 +39,7 @@ class SQLAlchemyRepository(Generic[EntityT]):
     async def get(self, entity_id: uuid.UUID) -> EntityT:
         entity = await self.get_one_or_none(id=entity_id)
         if entity is None:
-            raise NotFoundError(f"{self.entity_name} {entity_id} was not found")
+            raise self._not_found(entity_id)
         return entity
 
     async def get_one_or_none(self, **filters: Any) -> EntityT | None:
@@ -77,7 +70,8 @@ class SQLAlchemyRepository(Generic[EntityT]):
         return entity
 
     async def update(self, entity: EntityT, changes: Mapping[str, Any]) -> EntityT:
-        async with translate_database_errors(self.entity_name):
+        """Apply ``changes``; ``NotFoundError`` when the row was deleted meanwhile."""
+        async with translate_database_errors(self.entity_name), self._not_found_if_gone(entity.id):
             for field, value in changes.items():
                 setattr(entity, field, value)
             await self.session.flush()
@@ -85,9 +79,18 @@ class SQLAlchemyRepository(Generic[EntityT]):
         return entity
 
     async def delete(self, entity: EntityT) -> None:
+        """Delete the row; ``NotFoundError`` when another transaction deleted it first."""
+        statement = (
+            delete(self.model)
+            .where(self.model.id == entity.id)
+            .returning(self.model.id)
+            .execution_options(synchronize_session=False)
+        )
         async with translate_database_errors(self.entity_name):
-            await self.session.delete(entity)
-            await self.session.flush()
+            deleted = (await self.session.execute(statement)).scalar_one_or_none()
+        if deleted is None:
+            raise self._not_found(entity.id)
+        self.session.expunge(entity)
 
     async def exists(self, **filters: Any) -> bool:
         statement = select(self._select().filter_by(**filters).exists())
@@ -96,3 +99,13 @@ class SQLAlchemyRepository(Generic[EntityT]):
 
     def _select(self) -> Select[EntityT]:
         return select(self.model)
+
+    def _not_found(self, entity_id: uuid.UUID) -> NotFoundError:
+        return NotFoundError(f"{self.entity_name} {entity_id} was not found")
+
+    @asynccontextmanager
+    async def _not_found_if_gone(self, entity_id: uuid.UUID) -> AsyncIterator[None]:
+        try:
+            yield
+        except StaleDataError as error:  # the UPDATE matched no row
+            raise self._not_found(entity_id) from error

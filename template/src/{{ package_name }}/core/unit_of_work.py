@@ -17,10 +17,16 @@ _OUTBOX = "outbox"
 async def transaction(
     factory: async_sessionmaker[AsyncSession],
     bus: EventBus,
+    *,
+    write: bool = True,
 ) -> AsyncIterator[AsyncSession]:
-    """Commit when the block succeeds, then dispatch its events; on error roll back, drop them."""
+    """Commit when the block succeeds, then dispatch its events; on error roll back, drop them.
+
+    ``write=False`` declares a read-only unit of work: on SQLite it does not wait
+    for the write lock (``core.database.session_scope``).
+    """
     outbox = Outbox()
-    async with session_scope(factory) as session:
+    async with session_scope(factory, write=write) as session:
         session.info[_OUTBOX] = outbox
         yield session
     await bus.dispatch(outbox.events)
