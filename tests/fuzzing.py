@@ -186,27 +186,34 @@ def names(colliding: st.SearchStrategy[str], bound: int) -> st.SearchStrategy[st
     )
 
 
-def answer_sets(colliding: st.SearchStrategy[str], choices: st.SearchStrategy[Any]) -> Any:
+def answer_sets(
+    colliding: st.SearchStrategy[str],
+    choices: st.SearchStrategy[Any],
+    required: Iterable[str] = (),
+) -> Any:
     """``(combination, questions)``: a combination of the choice questions and some text answers.
 
-    Questions left out keep their (derived) default, as with ``copier copy --defaults --data ...``.
+    Questions left out keep their (derived) default, as with ``copier copy --defaults --data ...``;
+    the ``required`` ones are always answered.
     """
     words = st.lists(st.sampled_from(("Orders", "billing", "Ünïcode", "API", "v2", "service")), min_size=1, max_size=4)
     free_text = st.one_of(words.map(" ".join), nasty_text())
+    strategies = {
+        "project_name": st.one_of(free_text, long_names(BOUNDS["project_slug"]).map(lambda n: n.replace("_", " "))),
+        "project_slug": st.one_of(
+            names(colliding, BOUNDS["project_slug"]).map(lambda name: name.replace("_", "-")),
+            nasty_text(),
+        ),
+        "package_name": names(colliding, BOUNDS["package_name"]),
+        "description": free_text,
+        "author_name": free_text,
+        "resource": names(colliding, BOUNDS["resource"]),
+        "resource_plural": names(colliding, BOUNDS["resource_plural"]),
+    }
+    wanted = set(required)
     questions = st.fixed_dictionaries(
-        {},
-        optional={
-            "project_name": st.one_of(free_text, long_names(BOUNDS["project_slug"]).map(lambda n: n.replace("_", " "))),
-            "project_slug": st.one_of(
-                names(colliding, BOUNDS["project_slug"]).map(lambda name: name.replace("_", "-")),
-                nasty_text(),
-            ),
-            "package_name": names(colliding, BOUNDS["package_name"]),
-            "description": free_text,
-            "author_name": free_text,
-            "resource": names(colliding, BOUNDS["resource"]),
-            "resource_plural": names(colliding, BOUNDS["resource_plural"]),
-        },
+        {name: strategy for name, strategy in strategies.items() if name in wanted},
+        optional={name: strategy for name, strategy in strategies.items() if name not in wanted},
     )
     return st.tuples(choices, questions)
 

@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -56,10 +57,11 @@ def _colliding_names() -> st.SearchStrategy[str]:
     return st.integers(0, len(_COLLIDING) - 1).map(_COLLIDING.__getitem__)  # a short repr
 
 
-ANSWERS = fuzzing.answer_sets(
-    st.deferred(_colliding_names),
-    st.deferred(lambda: st.sampled_from(Template().pairwise())),
-)
+PAIRWISE = st.deferred(lambda: st.sampled_from([c.without_names() for c in Template().pairwise()]))
+ANSWERS = fuzzing.answer_sets(st.deferred(_colliding_names), PAIRWISE)
+# The deep tier checks few examples: each names the project and the resource (hypothesis would
+# otherwise start with the default answers, which the matrix already checks).
+DEEP_ANSWERS = fuzzing.answer_sets(st.deferred(_colliding_names), PAIRWISE, required=("project_name", "resource"))
 
 
 @dataclass(frozen=True)
@@ -212,10 +214,11 @@ def test_fuzzed_answers_render_lint_clean_code(fuzz_setup: FuzzSetup, drawn: Any
     phases=(Phase.explicit, Phase.generate),  # no shrinking: each example runs every check
     suppress_health_check=list(HealthCheck),
 )
-@given(drawn=ANSWERS)
+@given(drawn=DEEP_ANSWERS)
 def test_fuzzed_answers_pass_every_check(fuzz_setup: FuzzSetup, drawn: Any) -> None:
     with _render(fuzz_setup, drawn) as rendering:
         assume(rendering.refused is None)
+        event(f"checked: {fuzzing.describe(rendering.answers)}")
         project = rendering.project
         with (
             tempfile.TemporaryDirectory(prefix="fuzz-mypy-") as mypy_cache,
@@ -316,3 +319,40 @@ def test_sorted_imports_agrees_with_ruff(
         check=False,
     )
     assert completed.returncode == 0, f"{block}\n{completed.stdout}{completed.stderr}"
+
+
+# -- the fuzzer's own checks can fail -----------------------------------------------------------
+
+
+def test_binding_problems_report_a_name_bound_twice(tmp_path: Path) -> None:
+    module = tmp_path / "src" / "pkg" / "models.py"
+    module.parent.mkdir(parents=True)
+    module.write_text("from sqlalchemy import Text\n\n\nclass Text:\n    pass\n", encoding="utf-8")
+    assert fuzzing.binding_problems(tmp_path) == ["src/pkg/models.py:4: 'Text' is already bound on line 1"]
+    module.write_text("import sqlalchemy as sa\n\n\nclass Text:\n    kind = sa.Text\n", encoding="utf-8")
+    assert fuzzing.binding_problems(tmp_path) == []
+
+
+def test_refusal_problem_wants_one_line_naming_the_question() -> None:
+    good = ValueError("Validation error for question 'resource': resource 'Item' must be snake_case.")
+    assert fuzzing.refusal_problem(good, {"resource": "Item"}) == ""
+    two_lines = ValueError("Validation error for question 'resource': resource 'a\nb' is bad.")
+    assert "not one line" in fuzzing.refusal_problem(two_lines, {"resource": "a\nb"})
+    assert "crashed" in fuzzing.refusal_problem(KeyError("resource"), {"resource": "x"})
+    assert "naming a question" in fuzzing.refusal_problem(ValueError("bad"), {"resource": "x"})
+    terse = ValueError("Validation error for question 'resource': bad")
+    assert "does not say what is wrong" in fuzzing.refusal_problem(terse, {"resource": "x"})
+    unasked = ValueError("Validation error for question 'description': description must not be empty.")
+    assert "not given" in fuzzing.refusal_problem(unasked, {"resource": "x"})
+
+
+def test_import_problems_report_output_and_files_written(tmp_path: Path) -> None:
+    package = tmp_path / "src" / "noisy"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    toolchain = Toolchain(Path(sys.prefix), shared=True)  # this interpreter's environment
+    assert fuzzing.import_problems(tmp_path, toolchain, "noisy") == []
+    (package / "settings.py").write_text("open('state.db', 'w').close()\nprint('connected')\n", encoding="utf-8")
+    problems = fuzzing.import_problems(tmp_path, toolchain, "noisy")
+    assert any("printed" in problem and "connected" in problem for problem in problems)
+    assert any("state.db" in problem for problem in problems)
