@@ -115,3 +115,11 @@ def test_ci_run_script() -> None:
     assert "--group ci" in text
     assert "ci" in _dependency_groups()
     subprocess.run(["bash", "-n", str(script)], check=True)
+
+
+def test_github_runs_every_session_ci_runs(workflow: dict[str, Any]) -> None:
+    """What .ci/run checks on one machine, the GitHub workflow checks too (there in parallel jobs)."""
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    local = set(re.findall(r'"\$\{NOX\[@\]\}" -s (\w+)', script))
+    github = {session for job in workflow["jobs"].values() for session in re.findall(r"nox -s (\w+)", _runs(job))}
+    assert local - github == set(), f"sessions .ci/run runs and the GitHub workflow does not: {local - github}"
