@@ -7,6 +7,9 @@ isolated  combinations installed in their own venv as their README says (default
 fuzz      the deep tier of the answer fuzzer: fuzzed answer sets through every project check (.ci/run)
 lint      ruff and mypy on the template repository itself (extensions/, tests/, noxfile.py)
 bench     harness throughput: combinations verified per minute and the pairwise wall time (bench/results.json)
+bench-service  the generated service under load beside a bare and a hand-written FastAPI app
+               (``nox -s bench-service -- [--duration 8] [--rounds 3] [combination ...]``; needs wrk;
+               writes bench/service-<combination>.json; see docs/benchmarks.md)
 
 Extra arguments after ``--`` go to pytest (except for ``combo``, where they are combinations).
 """
@@ -147,3 +150,10 @@ def bench(session: nox.Session) -> None:
         f"bench: {len(combinations)} combinations ({passed} passed) verified in {wall:.0f}s wall time "
         f"= {results['combinations_per_minute']} combinations/minute; written to bench/results.json"
     )
+
+
+@nox.session(name="bench-service")
+def bench_service(session: nox.Session) -> None:
+    """The generated service's requests/s, latency and RSS beside a bare and a hand-written app (needs wrk)."""
+    install(session, "test")
+    session.run("python", "-m", "tests.bench_service", *session.posargs)

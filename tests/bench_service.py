@@ -35,7 +35,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.harness import Toolchain, ensure_shared_venv, project_requirements, python_for, render, snapshot
+from filelock import FileLock
+
+from tests.harness import HARNESS_DIR, ensure_shared_venv, project_requirements, python_for, render, snapshot
 from tests.matrix import Combination, Template
 from tests.services import provisioned
 
@@ -256,7 +258,9 @@ class Server:
 
 
 @contextmanager
-def serve(name: str, command: Sequence[str], cwd: Path, env: Mapping[str, str], port: int, probe: str) -> Iterator[Server]:
+def serve(
+    name: str, command: Sequence[str], cwd: Path, env: Mapping[str, str], port: int, probe: str
+) -> Iterator[Server]:
     log = cwd / f"server-{name}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -363,7 +367,9 @@ def benchmark(
     if rendered.error:
         raise RuntimeError(f"{combination.id}: render failed: {rendered.error}")
     project = describe_project(rendered.project)
-    toolchain: Toolchain = ensure_shared_venv(project_requirements(project.path), python_for(combination))
+    HARNESS_DIR.mkdir(parents=True, exist_ok=True)
+    with FileLock(HARNESS_DIR / "venv.lock"):  # the harness's workers may be building the same venv
+        toolchain = ensure_shared_venv(project_requirements(project.path), python_for(combination))
     python = str(toolchain.bin / "python")
     with provisioned(combination) as services:
         url = services.get("DATABASE_URL", f"sqlite+aiosqlite:///{work / 'bench.sqlite3'}")
@@ -402,7 +408,14 @@ def benchmark(
                     )
                 ),
                 "bare": stack.enter_context(
-                    serve("bare", [*uvicorn, "--port", str(ports["bare"]), "bare:app"], work, twin_env, ports["bare"], "/ping")
+                    serve(
+                        "bare",
+                        [*uvicorn, "--port", str(ports["bare"]), "bare:app"],
+                        work,
+                        twin_env,
+                        ports["bare"],
+                        "/ping",
+                    )
                 ),
                 "handwritten": stack.enter_context(
                     serve(
@@ -420,20 +433,28 @@ def benchmark(
             for round_number in range(rounds):
                 for row in rows:
                     endpoint = row.endpoint
-                    script_text = lua_script(endpoint, ids[:200], f"{endpoint.server}-{round_number}-{uuid.uuid4().hex[:8]}")
+                    script_text = lua_script(
+                        endpoint, ids[:200], f"{endpoint.server}-{round_number}-{uuid.uuid4().hex[:8]}"
+                    )
                     script = None
                     if script_text:
                         script = work / f"{endpoint.script}.lua"
                         script.write_text(script_text, encoding="utf-8")
                     target = servers[endpoint.server].base_url + endpoint.path.replace("/{id}", "/" + ids[0])
                     row.runs.append(run_wrk(target, script, duration))
-                    print(f"  round {round_number + 1}/{rounds} {endpoint.name}: {row.runs[-1].requests_per_second:,.0f} rps", flush=True)
+                    rps = row.runs[-1].requests_per_second
+                    print(f"  round {round_number + 1}/{rounds} {endpoint.name}: {rps:,.0f} rps", flush=True)
             rss = {name: server.peak_rss_mib() for name, server in servers.items()}
     rss_mib = {name: round(value, 1) for name, value in rss.items() if value is not None}
     compared = ratios(rows)
     return {
         "combination": combination.id,
-        "settings": {"duration_seconds": duration, "rounds": rounds, "connections": CONNECTIONS, "rows_seeded": rows_seeded},
+        "settings": {
+            "duration_seconds": duration,
+            "rounds": rounds,
+            "connections": CONNECTIONS,
+            "rows_seeded": rows_seeded,
+        },
         "machine": machine(),
         "versions": versions(Path(python)),
         "rows": [
