@@ -21,6 +21,9 @@ URL = os.environ.get("BENCH_DATABASE_URL", "sqlite:///./bench.sqlite3")
 TABLE = os.environ.get("BENCH_TABLE", "items")
 COLUMNS = "id, name, description, created_at, updated_at"
 POOL_SIZE = 10
+# Rows the benchmark seeded are named "seed-..."; the rows its create runs add are removed
+# after each run (DELETE /rows/created), so every round reads a table of the same size.
+SEEDED = "seed-"
 
 
 class NewRow(BaseModel):
@@ -32,6 +35,7 @@ class Database(Protocol):
     async def fetch_one(self, row_id: uuid.UUID) -> Mapping[str, Any] | None: ...
     async def fetch_page(self, limit: int, offset: int) -> tuple[Sequence[Mapping[str, Any]], int]: ...
     async def insert(self, row: NewRow) -> Mapping[str, Any]: ...
+    async def forget_unseeded(self) -> None: ...
     async def close(self) -> None: ...
 
 
@@ -66,6 +70,9 @@ class Postgres:
         values = (uuid.uuid4(), row.name, row.description, now, now)
         await self.pool.execute(f"INSERT INTO {TABLE} ({COLUMNS}) VALUES ($1, $2, $3, $4, $5)", *values)
         return _record(values)
+
+    async def forget_unseeded(self) -> None:
+        await self.pool.execute(f"DELETE FROM {TABLE} WHERE name NOT LIKE '{SEEDED}%'")
 
     async def close(self) -> None:
         await self.pool.close()
@@ -111,6 +118,10 @@ class SQLite:
         await self.connection.commit()
         return _record((row_id, row.name, row.description, now, now))
 
+    async def forget_unseeded(self) -> None:
+        await self.connection.execute(f"DELETE FROM {TABLE} WHERE name NOT LIKE '{SEEDED}%'")
+        await self.connection.commit()
+
     async def close(self) -> None:
         await self.connection.close()
 
@@ -151,3 +162,8 @@ async def list_rows(limit: int = 20, offset: int = 0) -> dict[str, Any]:
 @app.post("/rows", status_code=201)
 async def create_row(row: NewRow) -> Mapping[str, Any]:
     return await state["db"].insert(row)
+
+
+@app.delete("/rows/created", status_code=204)
+async def forget_created_rows() -> None:
+    await state["db"].forget_unseeded()
