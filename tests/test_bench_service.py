@@ -142,3 +142,11 @@ def test_a_tiny_run_measures_every_endpoint_without_errors(tmp_path: Path) -> No
         assert (row["non_2xx"], row["socket_errors"]) == (0, 0), row
     assert set(result["peak_rss_mib"]) == {"bare", "handwritten", "generated"}
     assert all(value is not None and value > 0 for value in result["ratios"].values())
+
+
+def test_without_wrk_it_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert main(["--duration", "1"]) == 2
+    assert "apt-get install -y wrk" in capsys.readouterr().err
