@@ -9,7 +9,8 @@ lint      ruff and mypy on the template repository itself (extensions/, tests/, 
 bench     harness throughput: combinations verified per minute and the pairwise wall time (bench/results.json)
 bench-service  the generated service under load beside a bare and a hand-written FastAPI app
                (``nox -s bench-service -- [--duration 8] [--rounds 3] [combination ...]``; needs wrk;
-               writes bench/service-<combination>.json; see docs/benchmarks.md)
+               writes bench/service-<combination>.json; see docs/benchmarks.md); ``-- --smoke`` runs
+               its end-to-end test instead
 
 Extra arguments after ``--`` go to pytest (except for ``combo``, where they are combinations).
 """
@@ -156,4 +157,7 @@ def bench(session: nox.Session) -> None:
 def bench_service(session: nox.Session) -> None:
     """The generated service's requests/s, latency and RSS beside a bare and a hand-written app (needs wrk)."""
     install(session, "test")
+    if session.posargs == ["--smoke"]:  # the benchmark's own end-to-end test (1 s per endpoint)
+        session.run("pytest", "-p", "no:cacheprovider", "tests/test_bench_service.py", "-m", "bench_service")
+        return
     session.run("python", "-m", "tests.bench_service", *session.posargs)

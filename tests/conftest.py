@@ -74,14 +74,18 @@ def template_root_of(request: pytest.FixtureRequest) -> Path:
     return Path(request.config.getoption("--template-dir")).resolve()
 
 
+# Markers whose tests run only when ``-m`` names them.
+OPT_IN_MARKERS = ("fuzz_deep", "bench_service")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The deep fuzz tier runs only when ``-m`` names it (``nox -s fuzz``)."""
-    if "fuzz_deep" in (config.getoption("markexpr") or ""):
-        return
-    deselected = [item for item in items if item.get_closest_marker("fuzz_deep")]
+    """The deep fuzz tier (``nox -s fuzz``) and the benchmark's smoke run run only when ``-m`` names them."""
+    markexpr = config.getoption("markexpr") or ""
+    skipped = [name for name in OPT_IN_MARKERS if name not in markexpr]
+    deselected = [item for item in items if any(item.get_closest_marker(name) for name in skipped)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("fuzz_deep")]
+        items[:] = [item for item in items if item not in deselected]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
