@@ -592,9 +592,7 @@ def text_error(value: str, label: str) -> str:
                 f"{label} {shown(value)} must be one line of printable text: "
                 f"{char!r} at position {position} is a newline, control or invisible character."
             )
-    if len(value) > MAX_LENGTH[label]:
-        return f"{label} {shown(value)} is too long: at most {MAX_LENGTH[label]} characters."
-    return ""
+    return _too_long(value, label)
 
 
 def project_name_error(value: str) -> str:
