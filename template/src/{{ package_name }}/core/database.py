@@ -3,6 +3,11 @@
 Every wait on the database is bounded: connecting, each statement, waiting for a
 pooled connection and, on SQLite, waiting for the write lock.  Whatever goes
 wrong leaves this module as one of the errors of ``core.errors``.
+
+The pool holds a fixed number of connections, opened once and kept: a request
+beyond them waits for one (bounded by the pool timeout) instead of opening a
+connection that is thrown away afterwards.  A read-only unit of work runs its
+statements without BEGIN and COMMIT round trips (``session_scope``).
 """
 
 from __future__ import annotations
@@ -46,6 +51,11 @@ logger = structlog.get_logger(__name__)
 
 # An execution option: this connection's transaction writes (on SQLite: BEGIN IMMEDIATE).
 WRITE = "write"
+# An execution option: this connection only reads, each statement on its own (no BEGIN).
+READ_ONLY = "read_only"
+# Connections older than this are replaced when next checked out (servers and proxies
+# close idle connections; a dead one found in use is a 503 and the pool is refreshed).
+POOL_RECYCLE_SECONDS = 1800
 
 # SQLSTATE classes: 22 data exception (the value cannot be stored), and the ones
 # that mean "try again later": 08 connection, 40 rollback (deadlock, serialization),
@@ -84,7 +94,8 @@ def create_engine(
     ``statement_timeout`` bounds each statement on a server database (``None``:
     no limit, for migrations); ``pool_timeout`` bounds waiting for a pooled
     connection and, on SQLite, for this process's turn to write.
-    ``pool_size`` applies to server databases only.  A SQLite file must exist
+    ``pool_size`` is the number of connections kept open (no overflow: a busy pool
+    queues requests, bounded by ``pool_timeout``).  A SQLite file must exist
     unless ``create_missing_file`` (migrations create it; the service does not,
     so a deleted file is an outage rather than a new, empty database).
     """
@@ -92,7 +103,12 @@ def create_engine(
     is_sqlite = url.get_backend_name() == "sqlite"
     path = _database_file(url) if is_sqlite else None
     if "poolclass" not in options and (not is_sqlite or path is not None):
-        options["pool_timeout"] = pool_timeout  # a queue pool: not NullPool, not in-memory SQLite
+        # A queue pool (not NullPool, not in-memory SQLite): a fixed set of connections.
+        options["pool_timeout"] = pool_timeout
+        options["pool_recycle"] = POOL_RECYCLE_SECONDS
+        options["max_overflow"] = 0
+        if pool_size is not None:
+            options["pool_size"] = pool_size
     if is_sqlite:
         if path is not None and not create_missing_file:
             url = _existing_file_only(url, path)
@@ -100,11 +116,11 @@ def create_engine(
         _install_sqlite_behaviour(engine.sync_engine, path)
         _SQLITE_WRITERS[engine.sync_engine] = _Writers(timeout=pool_timeout)
         return engine
-    if pool_size is not None:
-        options["pool_size"] = pool_size
     if url.get_driver_name() == "asyncpg":
         options["connect_args"] = _asyncpg_timeouts(timeout, statement_timeout)
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, **options)
+    # No pre-ping (a round trip per checkout): a connection that died while pooled fails
+    # its request with a 503, and SQLAlchemy then replaces every connection of the pool.
+    return create_async_engine(url, echo=echo, **options)
 
 
 def _asyncpg_timeouts(timeout: float, statement_timeout: float | None) -> dict[str, Any]:
@@ -150,8 +166,10 @@ def _install_sqlite_behaviour(engine: Engine, path: str | None) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        writes = connection.get_execution_options().get(WRITE, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get(READ_ONLY, False):
+            return  # each statement is its own transaction: a consistent read in WAL mode
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE, False) else "BEGIN")
 
     @event.listens_for(engine, "handle_error")
     def _on_error(context: Any) -> None:
@@ -218,6 +236,19 @@ def _writers_of(session: AsyncSession) -> _Writers | None:
     return None
 
 
+def _read_only_options(session: AsyncSession) -> dict[str, Any] | None:
+    """How a session of the engine reads without a transaction; None when bound elsewhere
+    (a test's connection, already inside its transaction)."""
+    bind = session.bind
+    if not isinstance(bind, AsyncEngine):
+        return None
+    if bind.dialect.name == "sqlite":
+        return {READ_ONLY: True}
+    # Under READ COMMITTED every statement sees its own snapshot anyway: autocommit
+    # saves the BEGIN and COMMIT round trips and changes nothing a reader can see.
+    return {"isolation_level": "AUTOCOMMIT"}
+
+
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
@@ -231,15 +262,19 @@ async def session_scope(
     """One transaction: commit when the block succeeds, roll back when it raises.
 
     A writing transaction takes SQLite's write lock before its first statement;
-    a read-only one (``write=False``) never waits for writers.  Failures to begin,
-    commit or roll back become ``core.errors`` like the repositories' own.
+    a read-only one (``write=False``) never waits for writers and runs each
+    statement on its own, without BEGIN and COMMIT round trips (a page and its
+    total are then two reads, as they are under PostgreSQL's READ COMMITTED).
+    Failures to begin, commit or roll back become ``core.errors`` like the
+    repositories' own.
     """
     async with factory() as session:
         writers = _writers_of(session) if write else None
+        options = {WRITE: True} if write else _read_only_options(session)
         async with writers.turn() if writers else nullcontext():
-            if write:
+            if options:
                 async with translate_database_errors(_DATABASE):
-                    await session.connection(execution_options={WRITE: True})
+                    await session.connection(execution_options=options)
             try:
                 yield session
             except BaseException:

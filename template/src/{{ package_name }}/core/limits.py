@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .problems import problem_response
+from .security import header_value
 
 CONTENT_TOO_LARGE = HTTPStatus(413)  # its name differs between Python versions
 # The deepest page offset: larger ones are refused (422) before they reach the database,
@@ -37,7 +37,7 @@ class RequestBodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length", "")
+        declared = header_value(scope, b"content-length") or b""
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             response = problem_response(Request(scope), CONTENT_TOO_LARGE, self.detail)
             await response(scope, receive, send)

@@ -1,14 +1,36 @@
-"""Structured logging: structlog for our code, the standard library routed through it."""
+"""Structured logging: structlog for our code, the standard library routed through it.
+
+Our own log calls go straight from structlog to stderr: a call below the level returns at
+once, and nothing is formatted twice.  Libraries that log with the standard library
+(uvicorn, SQLAlchemy, ``warnings``) reach the same stream through a handler that renders
+their records with the same processors, so every line has the same shape.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+from typing import Any, TextIO
 
 import structlog
 from structlog.typing import Processor
 
 from .settings import Settings
+
+
+class NamedWriteLogger(structlog.WriteLogger):
+    """structlog's writer to a stream, with the name ``structlog.get_logger(name)`` gave it."""
+
+    def __init__(self, name: str, file: TextIO) -> None:
+        super().__init__(file)
+        self.name = name
+
+
+def named_logger_factory(file: TextIO) -> Any:
+    def factory(name: str | None = None, *_args: Any) -> NamedWriteLogger:
+        return NamedWriteLogger(name or "root", file)
+
+    return factory
 
 
 def configure_logging(settings: Settings) -> None:
@@ -27,13 +49,14 @@ def configure_logging(settings: Settings) -> None:
     structlog.configure(
         processors=[
             *shared,
-            structlog.stdlib.filter_by_level,
             structlog.processors.StackInfoRenderer(),
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+            structlog.processors.format_exc_info,
+            renderer,
         ],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=False,
+        logger_factory=named_logger_factory(sys.stderr),
+        wrapper_class=structlog.make_filtering_bound_logger(settings.log_level),
+        # Tests capture log lines by reconfiguring structlog, which a cached logger ignores.
+        cache_logger_on_first_use=settings.environment != "test",
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,

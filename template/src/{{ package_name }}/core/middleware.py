@@ -10,23 +10,26 @@ import time
 import uuid
 
 import structlog
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .problems import internal_error_response
+from .security import header_value
 
 REQUEST_ID_HEADER = "X-Request-ID"
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_REQUEST_ID_KEY = REQUEST_ID_HEADER.lower().encode("latin-1")
+_VALID_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
 
 logger = structlog.get_logger("access")
 error_logger = structlog.get_logger(__name__)
 
 
-def request_id_from(headers: Headers) -> str:
+def request_id_from(scope: Scope) -> str:
     """The caller's request id when it is safe to log and echo, else a new one."""
-    incoming = headers.get(REQUEST_ID_HEADER, "")
-    return incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    incoming = header_value(scope, _REQUEST_ID_KEY)
+    if incoming is not None and _VALID_REQUEST_ID.fullmatch(incoming):
+        return incoming.decode("ascii")
+    return uuid.uuid4().hex
 
 
 class RequestContextMiddleware:
@@ -43,7 +46,8 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = request_id_from(Headers(scope=scope))
+        request_id = request_id_from(scope)
+        request_id_header = (_REQUEST_ID_KEY, request_id.encode("ascii"))
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         status_code = 500
@@ -55,7 +59,9 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status_code = message["status"]
                 response_started = True
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+                headers = message.get("headers", ())
+                kept = [header for header in headers if header[0] != _REQUEST_ID_KEY]
+                message["headers"] = [*kept, request_id_header]
             await send(message)
 
         try:

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, delete, func, select
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -28,6 +28,19 @@ class SQLAlchemyRepository(Generic[EntityT]):
     """CRUD verbs for one entity type; subclasses set ``model`` and add domain queries."""
 
     model: type[EntityT]
+    # Built once per repository class: SQLAlchemy then finds their compiled SQL in its
+    # cache without building and hashing a new statement on every request.
+    _by_id: Select[EntityT]
+    _page: Select[EntityT]
+    _count: Select[int]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        model = getattr(cls, "model", None)
+        if model is not None:
+            cls._by_id = select(model).where(model.id == bindparam("entity_id"))
+            cls._page = cls._paged(select(model))
+            cls._count = select(func.count()).select_from(model)
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -37,7 +50,9 @@ class SQLAlchemyRepository(Generic[EntityT]):
         return self.model.__name__
 
     async def get(self, entity_id: uuid.UUID) -> EntityT:
-        entity = await self.get_one_or_none(id=entity_id)
+        async with translate_database_errors(self.entity_name):
+            result = await self.session.execute(self._by_id, {"entity_id": entity_id})
+            entity = result.scalar_one_or_none()
         if entity is None:
             raise self._not_found(entity_id)
         return entity
@@ -51,16 +66,14 @@ class SQLAlchemyRepository(Generic[EntityT]):
         self, *, limit: int, offset: int, where: ColumnElement[bool] | None = None
     ) -> tuple[list[EntityT], int]:
         """A page of entities, oldest first, and the total number matching ``where``."""
-        statement = self._select()
-        count = select(func.count()).select_from(self.model)
+        page, count = self._page, self._count
         if where is not None:
-            statement = statement.where(where)
+            page = self._paged(self._select().where(where))
             count = count.where(where)
-        statement = statement.order_by(self.model.created_at, self.model.id)
         async with translate_database_errors(self.entity_name):
             total = (await self.session.execute(count)).scalar_one()
-            rows = (await self.session.execute(statement.limit(limit).offset(offset))).scalars()
-            return list(rows), total
+            rows = await self.session.execute(page, {"limit": limit, "offset": offset})
+            return list(rows.scalars()), total
 
     async def add(self, entity: EntityT) -> EntityT:
         async with translate_database_errors(self.entity_name):
@@ -99,6 +112,13 @@ class SQLAlchemyRepository(Generic[EntityT]):
 
     def _select(self) -> Select[EntityT]:
         return select(self.model)
+
+    @classmethod
+    def _paged(cls, statement: Select[EntityT]) -> Select[EntityT]:
+        """Oldest first (the id breaks ties, so pages never overlap or skip), one page."""
+        statement = statement.order_by(cls.model.created_at, cls.model.id)
+        limit, offset = bindparam("limit", type_=Integer), bindparam("offset", type_=Integer)
+        return statement.limit(limit).offset(offset)
 
     def _not_found(self, entity_id: uuid.UUID) -> NotFoundError:
         return NotFoundError(f"{self.entity_name} {entity_id} was not found")

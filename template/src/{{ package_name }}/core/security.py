@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
+from functools import lru_cache
 from http import HTTPStatus
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.middleware import cors
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,6 +30,24 @@ DOCS_CONTENT_SECURITY_POLICY = (
 STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
 
 _HOST = re.compile(r"(?P<name>\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::[0-9]{1,5})?")
+# Distinct Host headers whose verdict is remembered (a client can send many: bounded).
+_HOST_VERDICTS = 1024
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+def header_value(scope: Scope, name: bytes) -> bytes | None:
+    """The first value of the request header ``name`` (lower case, as ASGI servers send it)."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+def _encoded(headers: dict[str, str]) -> RawHeaders:
+    return [
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    ]
 
 
 class SecurityHeadersMiddleware:
@@ -43,28 +62,31 @@ class SecurityHeadersMiddleware:
     ) -> None:
         self.app = app
         self.docs_paths = frozenset(docs_paths)
-        self.strict_transport_security = strict_transport_security
+        common = {
+            "X-Content-Type-Options": "nosniff",
+            "X-Frame-Options": "DENY",
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-store",
+        }
+        if strict_transport_security:
+            common["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+        # Encoded once: each response only appends the ones it does not set itself.
+        policy = "Content-Security-Policy"
+        self.api_headers = _encoded({**common, policy: API_CONTENT_SECURITY_POLICY})
+        self.docs_headers = _encoded({**common, policy: DOCS_CONTENT_SECURITY_POLICY})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = (
-            DOCS_CONTENT_SECURITY_POLICY
-            if scope["path"] in self.docs_paths
-            else API_CONTENT_SECURITY_POLICY
-        )
+        extra = self.docs_headers if scope["path"] in self.docs_paths else self.api_headers
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("X-Frame-Options", "DENY")
-                headers.setdefault("Referrer-Policy", "no-referrer")
-                headers.setdefault("Content-Security-Policy", policy)
-                headers.setdefault("Cache-Control", "no-store")
-                if self.strict_transport_security:
-                    headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+                headers: RawHeaders = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(header for header in extra if header[0] not in present)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -94,13 +116,17 @@ class TrustedHostMiddleware:
     def __init__(self, app: ASGIApp, *, allowed_hosts: Sequence[str]) -> None:
         self.app = app
         self.allowed_hosts = [host.lower() for host in allowed_hosts]
+        self.serves = lru_cache(maxsize=_HOST_VERDICTS)(self._serves)
+
+    def _serves(self, host_header: bytes) -> bool:
+        name = host_name(host_header.decode("latin-1"))
+        return name is not None and is_allowed_host(name, self.allowed_hosts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or "*" in self.allowed_hosts:
             await self.app(scope, receive, send)
             return
-        name = host_name(Headers(scope=scope).get("host", ""))
-        if name is not None and is_allowed_host(name, self.allowed_hosts):
+        if self.serves(header_value(scope, b"host") or b""):
             await self.app(scope, receive, send)
             return
         response = problem_response(
