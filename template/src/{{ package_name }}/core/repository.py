@@ -38,8 +38,8 @@ class SQLAlchemyRepository(Generic[EntityT]):
         super().__init_subclass__(**kwargs)
         model = getattr(cls, "model", None)
         if model is not None:
-            cls._by_id = select(model).where(model.id == bindparam("entity_id"))
-            cls._page = cls._paged(select(model))
+            cls._by_id = cls._select().where(model.id == bindparam("entity_id"))
+            cls._page = cls._paged(cls._select())
             cls._count = select(func.count()).select_from(model)
 
     def __init__(self, session: AsyncSession) -> None:
@@ -50,17 +50,13 @@ class SQLAlchemyRepository(Generic[EntityT]):
         return self.model.__name__
 
     async def get(self, entity_id: uuid.UUID) -> EntityT:
-        async with translate_database_errors(self.entity_name):
-            result = await self.session.execute(self._by_id, {"entity_id": entity_id})
-            entity = result.scalar_one_or_none()
+        entity = await self._one_or_none(self._by_id, {"entity_id": entity_id})
         if entity is None:
             raise self._not_found(entity_id)
         return entity
 
     async def get_one_or_none(self, **filters: Any) -> EntityT | None:
-        async with translate_database_errors(self.entity_name):
-            result = await self.session.execute(self._select().filter_by(**filters))
-            return result.scalar_one_or_none()
+        return await self._one_or_none(self._select().filter_by(**filters))
 
     async def list_and_count(
         self, *, limit: int, offset: int, where: ColumnElement[bool] | None = None
@@ -110,8 +106,17 @@ class SQLAlchemyRepository(Generic[EntityT]):
         async with translate_database_errors(self.entity_name):
             return bool((await self.session.execute(statement)).scalar())
 
-    def _select(self) -> Select[EntityT]:
-        return select(self.model)
+    async def _one_or_none(
+        self, statement: Select[EntityT], parameters: Mapping[str, Any] | None = None
+    ) -> EntityT | None:
+        async with translate_database_errors(self.entity_name):
+            result = await self.session.execute(statement, parameters)
+            return result.scalar_one_or_none()
+
+    @classmethod
+    def _select(cls) -> Select[EntityT]:
+        """What every read of an entity starts from; the prebuilt statements start from it too."""
+        return select(cls.model)
 
     @classmethod
     def _paged(cls, statement: Select[EntityT]) -> Select[EntityT]:
