@@ -28,6 +28,8 @@ from pathlib import Path
 import nox
 
 nox.options.reuse_venv = "yes"
+# uv when nox finds it (the `ci` group installs it beside nox), plain virtualenv otherwise.
+nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["lint", "tests"]
 nox.options.error_on_external_run = True
 
