@@ -1,4 +1,10 @@
-"""The template repository's CI wiring: .github/workflows/ci.yml (actionlint + its jobs) and .ci/run."""
+"""The template repository's CI wiring: .github/workflows/ci.yml (actionlint + its jobs) and .ci/run.
+
+And the GitHub side of the generated service: every workflow a combination that changes them
+renders (SQLite, PostgreSQL) passes actionlint and zizmor, with least privilege, pinned actions,
+a uv install, the image build and the template-update check; its dependabot.yml covers uv,
+GitHub Actions, Docker and Compose.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +18,23 @@ import pytest
 import yaml
 
 from tests.actionlint import actionlint
-from tests.matrix import ROOT, Template, matrix_json
+from tests.harness import run_copier
+from tests.matrix import ROOT, Combination, Template, matrix_json
 from tests.services import SERVICES
+from tests.zizmor import project_problems as zizmor_problems
+from tests.zizmor import zizmor
 
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
 GITHUB_MAX_JOBS_PER_MATRIX = 256
+PINNED_USES = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
+
+
+def _workflow_combinations() -> list[Combination]:
+    """One combination per ``database`` answer (what changes the rendered workflow), default names."""
+    chosen: dict[Any, Combination] = {}
+    for combination in Template().full():
+        chosen.setdefault(combination.data().get("database"), combination)
+    return list(chosen.values())
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +141,122 @@ def test_github_runs_every_session_ci_runs(workflow: dict[str, Any]) -> None:
     local = set(re.findall(r'"\$\{NOX\[@\]\}" -s (\w+)', script))
     github = {session for job in workflow["jobs"].values() for session in re.findall(r"nox -s (\w+)", _runs(job))}
     assert local - github == set(), f"sessions .ci/run runs and the GitHub workflow does not: {local - github}"
+
+
+# -- the generated service's GitHub files -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=_workflow_combinations(), ids=lambda combination: combination.id)
+def rendered(request: pytest.FixtureRequest, template_snapshot: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A rendered project (copier's tasks skipped: no lock file is needed for its .github files)."""
+    combination: Combination = request.param
+    destination = tmp_path_factory.mktemp("workflows") / "project"
+    run_copier(template_snapshot, destination, combination.data(), skip_tasks=True)
+    return destination
+
+
+def _workflows(project: Path) -> dict[str, dict[Any, Any]]:
+    directory = project / ".github" / "workflows"
+    return {path.name: yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(directory.glob("*.y*ml"))}
+
+
+def _uses_lines(project: Path) -> list[str]:
+    return [
+        line.strip().removeprefix("- ").removeprefix("uses:").strip()
+        for path in (project / ".github" / "workflows").glob("*.y*ml")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip().removeprefix("- ").startswith("uses:")
+    ]
+
+
+@pytest.mark.render
+def test_rendered_workflows_pass_actionlint_and_zizmor(rendered: Path) -> None:
+    workflows = sorted((rendered / ".github" / "workflows").glob("*.y*ml"))
+    assert {path.name for path in workflows} >= {"ci.yml", "template-update.yml"}
+    assert actionlint(workflows) == []
+    assert zizmor_problems(rendered) == []
+
+
+def test_zizmor_catches_an_unsafe_workflow(tmp_path: Path) -> None:
+    unsafe = tmp_path / ".github" / "workflows" / "unsafe.yml"
+    unsafe.parent.mkdir(parents=True)
+    unsafe.write_text(
+        "on: pull_request\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        '      - uses: actions/checkout@v6\n      - run: echo "${{ github.event.pull_request.title }}"\n',
+        encoding="utf-8",
+    )
+    audits = " ".join(zizmor([tmp_path / ".github"]))
+    for audit in ("template-injection", "artipacked", "excessive-permissions", "unpinned-uses"):
+        assert f"[{audit}]" in audits, audits
+
+
+@pytest.mark.render
+def test_rendered_workflows_are_least_privilege_and_pinned(rendered: Path) -> None:
+    for name, workflow in _workflows(rendered).items():
+        assert workflow["permissions"] == {}, f"{name}: the workflow grants nothing, its jobs ask"
+        for job_name, job in workflow["jobs"].items():
+            assert job.get("permissions") == {"contents": "read"}, f"{name}: {job_name}"
+            for step in job["steps"]:
+                if str(step.get("uses", "")).startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False, f"{name}: {job_name}"
+                assert "${{" not in str(step.get("run", "")), f"{name}: {job_name}: an expression in run:"
+    uses = _uses_lines(rendered)
+    assert uses, "no action is used"
+    unpinned = [line for line in uses if not PINNED_USES.match(line)]
+    assert unpinned == [], "actions are pinned to a commit with the release in a comment"
+
+
+@pytest.mark.render
+def test_rendered_ci_installs_with_uv_and_runs_every_check(rendered: Path) -> None:
+    ci = _workflows(rendered)["ci.yml"]
+    checks = ci["jobs"]["checks"]
+    package = yaml.safe_load((rendered / ".copier-answers.yml").read_text(encoding="utf-8"))["package_name"]
+    runs = [line.strip() for step in checks["steps"] for line in str(step.get("run", "")).splitlines()]
+    setup = next(step for step in checks["steps"] if str(step.get("uses", "")).startswith("astral-sh/setup-uv@"))
+    assert setup["with"]["enable-cache"] is True
+    assert setup["with"]["python-version"] == str(ci_python(rendered))
+    assert runs[0] == "uv sync --locked"
+    for command in (
+        "uv run ruff check .",
+        "uv run ruff format --check .",
+        "uv run mypy",
+        "uv run lint-imports",
+        "uv run deptry .",
+        "uv run alembic upgrade head",
+        "uv run pytest",
+        f"uv run python -m {package}.openapi > openapi.json",
+    ):
+        assert command in runs, command
+    postgres = (checks.get("services") or {}).get("postgres")
+    if postgres is not None:
+        assert postgres["image"] == "postgres:18"
+    image = ci["jobs"]["image"]
+    build = next(step for step in image["steps"] if str(step.get("uses", "")).startswith("docker/build-push-action@"))
+    assert build["with"]["push"] is False
+
+
+def ci_python(project: Path) -> str:
+    return str(yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))["python_version"])
+
+
+@pytest.mark.render
+def test_rendered_template_update_check(rendered: Path) -> None:
+    workflow = _workflows(rendered)["template-update.yml"]
+    triggers: dict[str, Any] = workflow["on"] if "on" in workflow else workflow[True]  # PyYAML: `on` is True
+    assert {"schedule", "workflow_dispatch"} <= set(triggers)
+    assert triggers["schedule"][0]["cron"]
+    runs = "\n".join(str(step.get("run", "")) for job in workflow["jobs"].values() for step in job["steps"])
+    assert "copier check-update" in runs
+    assert "copier-template-extensions" in runs, "the template loads its extensions with it"
+
+
+@pytest.mark.render
+def test_rendered_dependabot_covers_every_ecosystem(rendered: Path) -> None:
+    config = yaml.safe_load((rendered / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
+    assert config["version"] == 2
+    updates = {update["package-ecosystem"]: update for update in config["updates"]}
+    assert set(updates) == {"uv", "github-actions", "docker", "docker-compose"}
+    for ecosystem, update in updates.items():
+        assert update["schedule"]["interval"] == "weekly", ecosystem
+        assert update["groups"], f"{ecosystem}: one grouped pull request"
+        assert update["cooldown"]["default-days"] >= 1, ecosystem
