@@ -43,8 +43,7 @@ BENCH_DIR = ROOT / "bench"
 WORKERS = os.environ.get("HARNESS_WORKERS", "auto")
 ACTIONLINT = (
     "import sys; from pathlib import Path; from tests.actionlint import actionlint; "
-    "problems = actionlint([Path(name) for name in sys.argv[1:]]); print(*problems, sep='\\n'); "
-    "sys.exit(1 if problems else 0)"
+    "sys.exit('\\n'.join(actionlint([Path(name) for name in sys.argv[1:]])) or None)"
 )
 
 

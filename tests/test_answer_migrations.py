@@ -7,21 +7,39 @@ from 0.1.0 to 0.2.0 must record and render the service's value under the new nam
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import copier
 import pytest
 import yaml
 
-from extensions.migrate_answers import main, remove, rename
 from tests.harness import git
 from tests.matrix import ROOT
 
 SCRIPT = ROOT / "extensions" / "migrate_answers.py"
+
+
+def _load_script() -> ModuleType:
+    """extensions/migrate_answers.py imported by path, as copier's Python runs it."""
+    spec = importlib.util.spec_from_file_location("_harness_migrate_answers", SCRIPT)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_script = _load_script()
+rename: Callable[[str, str, str], str] = _script.rename
+remove: Callable[[str, str], str] = _script.remove
+main: Callable[[list[str]], int] = _script.main
 # The command of copier.yml's commented example, as the synthetic 0.2.0 uses it.
 COMMAND = (
     '["{{ _copier_python }}", "{{ _copier_conf.src_path }}/extensions/migrate_answers.py", '
