@@ -192,8 +192,12 @@ def history(template_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Hi
 
 
 def generate(history: History, ref: str, destination: Path) -> Path:
-    """A service of the default answers from ``ref``, committed in its own git repository."""
-    run_copier(history.repo, destination, {}, vcs_ref=ref)
+    """A service of the default answers from ``ref``, committed in its own git repository.
+
+    As a team gets it: with the template's ``_tasks`` (``uv lock``), which ``copier update`` runs
+    too (the harness skips them for the matrix).
+    """
+    run_copier(history.repo, destination, {}, vcs_ref=ref, skip_tasks=False)
     git("init", "--quiet", cwd=destination)
     commit_all(destination, f"generated from {ref}")
     return destination
