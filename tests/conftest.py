@@ -4,7 +4,7 @@ Options (see docs/harness.md):
 
 ``--matrix=default|pairwise|full``  which combinations ``test_combination`` runs (default: pairwise)
 ``--combo key=value,...``           exactly this combination (repeatable; unnamed axes keep their default)
-``--isolated``                      install each project in its own venv as its README says
+``--isolated``                      install each project in its own venv as its README says (uv sync)
 ``--template-dir PATH``              another checkout of the template (default: this repository)
 ``--harness-report PATH``           write per-combination timings and outcomes as JSON
 """
@@ -48,7 +48,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--isolated",
         action="store_true",
-        help="install each rendered project into its own fresh venv as its README says, instead of the shared venv",
+        help="install each rendered project into its own .venv as its README says (uv sync), not the shared venv",
     )
     group.addoption(
         "--template-dir", type=Path, default=ROOT, help="template checkout to test (default: this repository)"
@@ -146,8 +146,10 @@ def rendered_projects(
             if callspec is not None and isinstance(callspec.params.get("combination"), Combination):
                 combination = callspec.params["combination"]
                 wanted[combination.id] = combination
+        # --isolated installs each project from the uv.lock its copier task writes: only then run the tasks.
+        tasks = bool(request.config.getoption("--isolated"))
         rendered = {
-            key: render_combination(template_snapshot, run_dir / "projects" / key, combination)
+            key: render_combination(template_snapshot, run_dir / "projects" / key, combination, tasks=tasks)
             for key, combination in sorted(wanted.items())
         }
         state.write_text(json.dumps({key: asdict(value) for key, value in rendered.items()}), encoding="utf-8")

@@ -12,10 +12,12 @@ The pieces, used by tests/conftest.py and the tests:
 - ``Toolchain``: where the project's tools run from, either the shared
   virtualenv (the union of every rendered project's dependencies, read from
   their pyproject.toml, built once and reused while that union is unchanged;
-  the project runs from ``PYTHONPATH=src``) or, in ``--isolated`` mode, a
-  fresh venv inside the project where it is installed as its README says;
+  the project runs from ``PYTHONPATH=src``; built with uv when it is there,
+  else with ``venv`` and pip) or, in ``--isolated`` mode, the project's own
+  ``.venv`` made by its README's install command (``uv sync``, locked);
 - ``verify()``: the static checks, then the project's own CI commands (the
-  ``run:`` lines of its workflows, install and ``npx`` lines left out) plus any
+  ``run:`` lines of its workflows, install and ``npx`` lines left out, a
+  leading ``uv run`` stripped so the tool runs from the toolchain) plus any
   required one they lack, then the OpenAPI lint of the exported document
   (Redocly and Spectral, pinned, tests/openapi_lint.py); each timed, all of
   them run even when one fails, so one report shows everything that is wrong.
@@ -129,15 +131,29 @@ def snapshot(template: Path, destination: Path) -> Path:
     return destination
 
 
-def run_copier(template: Path, destination: Path, data: Mapping[str, Any], **kwargs: Any) -> None:
-    """``copier copy --trust --defaults`` of ``template`` (a snapshot) with ``data``."""
+def run_copier(template: Path, destination: Path, data: Mapping[str, Any], tasks: bool = False, **kwargs: Any) -> None:
+    """``copier copy --trust --defaults`` of ``template`` (a snapshot) with ``data``.
+
+    The template's ``_tasks`` (``uv lock``: network and a second or more) are skipped
+    unless ``tasks`` is true: only a project installed from its lock file needs them
+    (``--isolated``).  With ``tasks`` the harness's own uv is put first on PATH, so the
+    task finds one even where the user's shell has none.
+    """
     import copier
 
     options: dict[str, Any] = {"defaults": True, "unsafe": True, "quiet": True, "vcs_ref": "HEAD"}
+    options["skip_tasks"] = not tasks
     options.update(kwargs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        copier.run_copy(str(template), str(destination), data=dict(data), **options)
+    uv = find_uv() if tasks else None
+    saved_path = os.environ.get("PATH", "")
+    if uv is not None:
+        os.environ["PATH"] = os.pathsep.join([str(Path(uv).parent), saved_path])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            copier.run_copy(str(template), str(destination), data=dict(data), **options)
+    finally:
+        os.environ["PATH"] = saved_path
 
 
 @dataclass
@@ -154,12 +170,13 @@ class Rendered:
         return Path(self.path)
 
 
-def render(template: Path, destination: Path, combination: Combination) -> Rendered:
+def render(template: Path, destination: Path, combination: Combination, tasks: bool = False) -> Rendered:
+    """Render one combination (``tasks``: also run the template's ``_tasks``, see ``run_copier``)."""
     started = time.perf_counter()
     if destination.exists():
         shutil.rmtree(destination)
     try:
-        run_copier(template, destination, combination.data())
+        run_copier(template, destination, combination.data(), tasks=tasks)
     except Exception as error:  # the test reports it
         return Rendered(
             combination.id, str(destination), time.perf_counter() - started, f"{type(error).__name__}: {error}"
@@ -229,21 +246,47 @@ def syntax_errors(project: Path) -> list[str]:
 # -- dependencies and toolchains ----------------------------------------------------------------
 
 
+def dependency_group(pyproject: Mapping[str, Any], name: str) -> list[str]:
+    """The requirements of a PEP 735 ``[dependency-groups]`` group, ``{include-group = ...}`` expanded.
+
+    Group names compare normalised (``Dev_Tools`` is ``dev-tools``); an unknown or cyclic
+    include is a ``ValueError``, as in pip and uv.
+    """
+
+    def normal(group: str) -> str:
+        return re.sub(r"[-_.]+", "-", group).lower()
+
+    groups = {normal(key): value for key, value in (pyproject.get("dependency-groups") or {}).items()}
+
+    def expand(group: str, seen: tuple[str, ...]) -> list[str]:
+        if group in seen:
+            raise ValueError(f"dependency group {group!r} includes itself: {' -> '.join((*seen, group))}")
+        if group not in groups:
+            raise ValueError(f"no dependency group {group!r} in [dependency-groups]")
+        result: list[str] = []
+        for item in groups[group]:
+            if isinstance(item, dict):
+                result += expand(normal(item["include-group"]), (*seen, group))
+            else:
+                result.append(item)
+        return result
+
+    return expand(normal(name), ())
+
+
 def project_requirements(project: Path, extra: str = "dev") -> list[str]:
-    """``[project].dependencies`` plus the ``dev`` extra (or dependency group) of a rendered project."""
+    """``[project].dependencies`` plus the ``dev`` dependency group (PEP 735) or extra of a rendered project.
+
+    The generated service declares its tools in ``[dependency-groups] dev`` (what ``uv sync``
+    installs); an older one had them in ``[project.optional-dependencies] dev``: both are read.
+    """
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     metadata = pyproject.get("project", {})
     requirements = list(metadata.get("dependencies", []))
     requirements += metadata.get("optional-dependencies", {}).get(extra, [])
-    groups = pyproject.get("dependency-groups", {})
-
-    def group(name: str) -> list[str]:
-        result: list[str] = []
-        for item in groups.get(name, []):
-            result += group(item["include-group"]) if isinstance(item, dict) else [item]
-        return result
-
-    requirements += group(extra)
+    groups = {re.sub(r"[-_.]+", "-", name).lower() for name in pyproject.get("dependency-groups") or {}}
+    if re.sub(r"[-_.]+", "-", extra).lower() in groups:
+        requirements += dependency_group(pyproject, extra)
     own_name = re.sub(r"[-_.]+", "-", str(metadata.get("name", ""))).lower()
     return [
         requirement
@@ -311,15 +354,53 @@ def _venv_bin(venv: Path) -> Path:
     return venv / ("Scripts" if os.name == "nt" else "bin")
 
 
-def create_venv(python: str, venv: Path) -> None:
+@functools.cache
+def find_uv() -> str | None:
+    """uv's binary: beside the harness's Python (the ``test`` group installs it), on PATH, or the uv package's."""
+    found = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
+    if found is None:
+        try:
+            import uv  # type: ignore[import-not-found,unused-ignore]
+
+            found = uv.find_uv_bin()
+        except (ImportError, FileNotFoundError):
+            return None
+    return str(found)
+
+
+def _uv_env() -> dict[str, str]:
+    """The harness's environment for uv: quiet, no interpreter downloads, no inherited project venv."""
+    env = {name: value for name, value in os.environ.items() if name not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}}
+    env.update({"UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1", "NO_COLOR": "1"})
+    return env
+
+
+def create_venv(python: str, venv: Path, with_pip: bool = False) -> None:
+    """A fresh virtualenv for ``python``: ``uv venv`` when uv is there, else ``python -m venv``.
+
+    uv's venv has no pip unless ``with_pip`` (``--seed``); the harness installs with ``pip_install``.
+    """
     if venv.exists():
         shutil.rmtree(venv)
-    subprocess.run([python, "-m", "venv", str(venv)], check=True, capture_output=True, text=True)
+    uv = find_uv()
+    if uv:
+        command = [uv, "venv", "--quiet", *(["--seed"] if with_pip else []), "--python", python, str(venv)]
+    else:
+        command = [python, "-m", "venv", str(venv)]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False, env=_uv_env())
+    if completed.returncode:
+        raise RuntimeError(f"{shlex.join(command)} failed:\n{completed.stdout}\n{completed.stderr}")
 
 
 def pip_install(venv: Path, *args: str, cwd: Path | None = None) -> None:
-    command = [str(_venv_bin(venv) / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q", *args]
-    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    """Install into ``venv``: ``uv pip install --python <venv python>``, else the venv's own pip."""
+    python = str(_venv_bin(venv) / "python")
+    uv = find_uv()
+    if uv:
+        command = [uv, "pip", "install", "--quiet", "--python", python, *args]
+    else:
+        command = [python, "-m", "pip", "install", "--disable-pip-version-check", "-q", *args]
+    completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, env=_uv_env())
     if completed.returncode:
         raise RuntimeError(f"{shlex.join(command)} failed:\n{completed.stdout}\n{completed.stderr}")
 
@@ -393,30 +474,76 @@ def _prune_shared_venvs(version: str) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
+def _is_uv_sync(words: Sequence[str]) -> bool:
+    return list(words[:2]) == ["uv", "sync"]
+
+
+def _is_pip_install_of_project(words: Sequence[str]) -> bool:
+    program = Path(words[0]).name if words else ""
+    is_pip = (program == "pip" and list(words[1:2]) == ["install"]) or (
+        program.startswith("python") and list(words[1:4]) == ["-m", "pip", "install"]
+    )
+    installs_project = {"-e", "--editable", "."} & set(words) or any(w.startswith(".[") for w in words)
+    return is_pip and bool(installs_project)
+
+
 def readme_install_command(project: Path) -> list[str]:
-    """The ``pip install`` command of the project's README that installs the project itself."""
+    """The command of the project's README that installs the project itself, as words.
+
+    The README's ``uv sync`` (the generated service's way) when it has one, else its
+    ``pip install -e ...`` of the project (``pip install -e . --group dev``, ``pip install -e ".[dev]"``).
+    Commands are read from code lines, ``&&`` chains split; ``$ `` prompts are dropped.
+    """
     readme = project / "README.md"
     if not readme.exists():
         raise AssertionError("the rendered project has no README.md to take its install command from")
+    candidates: list[list[str]] = []
     for line in readme.read_text(encoding="utf-8").splitlines():
-        command = line.strip().lstrip("$ ").strip()
+        command = line.strip().removeprefix("$ ").split(" #", 1)[0].strip()
         for part in command.split("&&"):
-            words = shlex.split(part.strip())
-            is_pip = words[:2] == ["pip", "install"] or words[:4] == ["python", "-m", "pip", "install"]
-            installs_project = {"-e", "--editable", "."} & set(words) or any(w.startswith(".[") for w in words)
-            if is_pip and installs_project:
-                return words
-    raise AssertionError("README.md has no `pip install` command installing the project (e.g. pip install -e '.[dev]')")
+            try:
+                words = shlex.split(part.strip())
+            except ValueError:
+                continue
+            if _is_uv_sync(words) or _is_pip_install_of_project(words):
+                candidates.append(words)
+    for words in candidates:
+        if _is_uv_sync(words):
+            return words
+    if candidates:
+        return candidates[0]
+    raise AssertionError(
+        "README.md has no install command for the project (`uv sync`, or `pip install -e . --group dev`)"
+    )
 
 
 def isolated_toolchain(project: Path, python: str) -> tuple[Toolchain, float]:
-    """A fresh ``.venv`` inside the project, installed exactly as its README says."""
+    """The project's own ``.venv``, made exactly as its README says.
+
+    ``uv sync`` (run with the harness's uv, ``--locked`` added: the ``uv.lock`` the copier task
+    wrote must match pyproject.toml; ``UV_PYTHON`` picks the combination's interpreter); or,
+    for a README that installs with pip, a fresh ``venv`` and that ``pip install`` line.
+    """
     started = time.perf_counter()
     venv = project / ".venv"
-    create_venv(python, venv)
+    if venv.exists():
+        shutil.rmtree(venv)
     toolchain = Toolchain(venv, shared=False)
     command = readme_install_command(project)
     env = toolchain.env(project)
+    if _is_uv_sync(command):
+        uv = find_uv()
+        if uv is None:
+            raise AssertionError("README.md installs with `uv sync`, but uv is not installed (pip install uv)")
+        if not (project / "uv.lock").exists():
+            raise AssertionError("no uv.lock: the template's copier task (`uv lock`) did not write one")
+        command = [uv, *command[1:]]
+        if not {"--locked", "--frozen"} & set(command):
+            command.append("--locked")
+        env.update({"UV_PYTHON": python, "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"})
+        env.pop("UV_PROJECT_ENVIRONMENT", None)
+    else:
+        create_venv(python, venv, with_pip=True)
     completed = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
     if completed.returncode:
         raise AssertionError(
@@ -450,8 +577,23 @@ class Step:
 # project's own CI commands (the `run:` steps of its GitHub workflows, install
 # steps left out) in their order, then any of these its CI forgot, and the
 # "ci-workflow" check fails for each one forgotten.
+# A CI command runs a required one when its words start with the required words
+# (``pytest --cov`` runs ``pytest``, ``mypy --pretty`` runs ``mypy``).
 REQUIRED_COMMANDS = ("ruff check .", "ruff format --check .", "mypy", "lint-imports", "deptry .", "pytest")
-INSTALL_COMMAND = re.compile(r"^(python[0-9.]* -m )?pip install\b|^uv (sync|pip)\b")
+# Installing, locking and making environments: the harness's toolchain does that itself.
+INSTALL_COMMAND = re.compile(r"^(python[0-9.]* -m )?pip install\b|^uv (sync|pip|lock|venv|python|self)\b")
+# ``uv run [options] <command>``: the harness runs ``<command>`` from its toolchain (uv would
+# sync the project's own .venv first).  Options of ``uv run`` that take a value:
+UV_RUN_VALUED_OPTIONS = frozenset(
+    {
+        "--python", "-p", "--group", "--only-group", "--no-group", "--extra", "--no-extra", "--with",
+        "--with-editable", "--with-requirements", "--env-file", "--directory", "--project", "--package",
+        "--index", "--default-index", "--index-url", "--extra-index-url", "--find-links", "-f",
+        "--cache-dir", "--config-file", "--color", "--python-preference", "--resolution", "--prerelease",
+        "--index-strategy", "--keyring-provider", "--exclude-newer", "--link-mode", "--refresh-package",
+        "--reinstall-package", "--upgrade-package", "-P", "--no-binary-package", "--no-build-package",
+    }
+)  # fmt: skip
 # npx fetches a linter from the npm registry: the harness runs its own pinned copy instead
 # (the "openapi-lint" check, tests/openapi_lint.py).
 NPX_COMMAND = re.compile(r"^npx\b")
@@ -459,6 +601,31 @@ NPX_COMMAND = re.compile(r"^npx\b")
 
 def _normalise(command: str) -> str:
     return " ".join(command.split())
+
+
+def strip_uv_run(command: str) -> str:
+    """``uv run --locked pytest -q`` -> ``pytest -q``: the command ``uv run`` would run.
+
+    ``command`` is normalised (single spaces).  Anything else is returned unchanged.
+    """
+    words = command.split(" ")
+    if words[:2] != ["uv", "run"]:
+        return command
+    index = 2
+    while index < len(words) and words[index].startswith("-"):
+        option = words[index]
+        index += 1
+        if option == "--":
+            break
+        if option in UV_RUN_VALUED_OPTIONS:  # ``--group dev``; ``--group=dev`` is one word
+            index += 1
+    return " ".join(words[index:])
+
+
+def runs_required(command: str, required: str) -> bool:
+    """Whether the CI command ``command`` runs the required check ``required`` (its words start with them)."""
+    wanted = required.split()
+    return command.split()[: len(wanted)] == wanted
 
 
 def workflow_files(project: Path) -> list[Path]:
@@ -469,7 +636,9 @@ def workflow_files(project: Path) -> list[Path]:
 def ci_commands(project: Path) -> list[str]:
     """The shell commands of the project's workflow ``run:`` steps, in order, without install steps.
 
-    Lines using GitHub expressions (``${{ }}``) only make sense on GitHub and are left out.
+    Lines using GitHub expressions (``${{ }}``) only make sense on GitHub and are left out; a
+    leading ``uv run [options]`` is stripped (``uv run --locked mypy`` is ``mypy``), and
+    ``uv sync``/``uv lock``/``pip install`` lines are install steps.
     """
     commands: list[str] = []
     for path in workflow_files(project):
@@ -480,7 +649,7 @@ def ci_commands(project: Path) -> list[str]:
                 if not isinstance(run, str):
                     continue
                 for line in run.splitlines():
-                    command = _normalise(line)
+                    command = strip_uv_run(_normalise(line))
                     skipped = not command or command.startswith("#") or "${{" in command
                     if not skipped and not INSTALL_COMMAND.search(command) and not NPX_COMMAND.search(command):
                         commands.append(command)
@@ -493,7 +662,9 @@ def project_commands(project: Path) -> list[str]:
         commands = ci_commands(project)
     except (yaml.YAMLError, AttributeError, OSError):  # the "parse"/"ci-workflow" checks report it
         commands = []
-    return commands + [command for command in REQUIRED_COMMANDS if command not in commands]
+    return commands + [
+        required for required in REQUIRED_COMMANDS if not any(runs_required(command, required) for command in commands)
+    ]
 
 
 def ci_workflow_problems(project: Path) -> list[str]:
@@ -501,9 +672,9 @@ def ci_workflow_problems(project: Path) -> list[str]:
         return ["no GitHub workflow in .github/workflows/"]
     commands = ci_commands(project)
     return [
-        f".github/workflows: no step runs `{command}` (the harness ran it anyway)"
-        for command in REQUIRED_COMMANDS
-        if command not in commands
+        f".github/workflows: no step runs `{required}` (the harness ran it anyway)"
+        for required in REQUIRED_COMMANDS
+        if not any(runs_required(command, required) for command in commands)
     ]
 
 
@@ -582,7 +753,8 @@ def verify(
 
     Static checks first, then the project's commands (see ``project_commands``)
     with its toolchain first on PATH, then the checks that run the project's
-    code with that toolchain (``TOOLCHAIN_CHECKS``: the OpenAPI lint).
+    code with that toolchain (``TOOLCHAIN_CHECKS``: the OpenAPI lint).  A required
+    command in ``only`` (``pytest``) selects the CI command that runs it (``pytest --cov``).
     """
     selected = set(only) if only is not None else None
     steps = []
@@ -591,7 +763,9 @@ def verify(
             steps.append(check_step(name, functools.partial(check, project)))
     env = toolchain.env(project, extra_env, cache_key)
     for command in project_commands(project):
-        if selected is None or command in selected:
+        wanted = selected is None or command in selected
+        wanted = wanted or any(runs_required(command, name) for name in selected or () if name in REQUIRED_COMMANDS)
+        if wanted:
             steps.append(run_step(command, command, project, env))
     for name, toolchain_check in TOOLCHAIN_CHECKS:
         if selected is None or name in selected:

@@ -54,8 +54,9 @@ def _replace(relative: str, old: str, new: str) -> Callable[[Path, str, str], No
 
 
 def _drop_from_workflows(command: str) -> Callable[[Path, str, str], None]:
-    """Replace every workflow line that runs exactly ``command`` by ``true``."""
-    line = re.compile(rf"^(\s*(?:-\s*)?(?:run:\s*)?){re.escape(command)}\s*$", re.MULTILINE)
+    """Replace every workflow line that runs exactly ``command`` (or ``uv run [options] command``) by ``true``."""
+    uv_run = r"(?:uv run(?: --?[\w-]+)*\s+)?"
+    line = re.compile(rf"^(\s*(?:-\s*)?(?:run:\s*)?){uv_run}{re.escape(command)}\s*$", re.MULTILINE)
 
     def change(project: Path, package: str, plural: str) -> None:
         for path in (project / ".github" / "workflows").glob("*.y*ml"):
