@@ -66,6 +66,12 @@ def _requires_python(project: Path) -> str | None:
     return match.group("version") if match else None
 
 
+# Files copier's ``_tasks`` write into a new service (copier.yml: ``uv lock``).  The harness renders
+# without the tasks (a network call per project); ``nox -s isolated`` renders with them and checks
+# that the Dockerfile's ``uv sync --locked`` works with the lock file they write.
+WRITTEN_BY_COPY_TASKS = frozenset({"uv.lock"})
+
+
 def dockerfile_problems(project: Path) -> list[str]:
     dockerfile = project / "Dockerfile"
     if not dockerfile.exists():
@@ -97,7 +103,7 @@ def dockerfile_problems(project: Path) -> list[str]:
             problems += [
                 f"Dockerfile: {keyword} {source}: no such file in the project"
                 for source in sources
-                if not any(project.glob(source))
+                if not any(project.glob(source)) and source not in WRITTEN_BY_COPY_TASKS
             ]
     problems += _layer_order_problems(instructions)
     final_stage = _stages(instructions)[-1] if instructions else []

@@ -596,7 +596,11 @@ UV_RUN_VALUED_OPTIONS = frozenset(
 )  # fmt: skip
 # npx fetches a linter from the npm registry: the harness runs its own pinned copy instead
 # (the "openapi-lint" check, tests/openapi_lint.py).
-NPX_COMMAND = re.compile(r"^npx\b")
+# npx and uvx likewise fetch tools (copier check-update in the scheduled template-update workflow).
+NPX_COMMAND = re.compile(r"^(npx|uvx)\b")
+# Only the workflows a push or pull request runs are the project's CI; scheduled ones (the
+# template-update check) need the network and the template's release tags.
+CI_TRIGGERS = frozenset({"push", "pull_request"})
 
 
 def _normalise(command: str) -> str:
@@ -633,6 +637,14 @@ def workflow_files(project: Path) -> list[Path]:
     return sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")]) if directory.is_dir() else []
 
 
+def _triggers(document: dict[Any, Any]) -> list[str]:
+    """A workflow's ``on:`` events (YAML 1.1 reads the bare key ``on`` as ``True``)."""
+    on = document.get("on", document.get(True))
+    if isinstance(on, str):
+        return [on]
+    return [str(event) for event in on] if isinstance(on, (list, dict)) else []
+
+
 def ci_commands(project: Path) -> list[str]:
     """The shell commands of the project's workflow ``run:`` steps, in order, without install steps.
 
@@ -643,6 +655,8 @@ def ci_commands(project: Path) -> list[str]:
     commands: list[str] = []
     for path in workflow_files(project):
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not CI_TRIGGERS & set(_triggers(document)):
+            continue
         for job in (document.get("jobs") or {}).values():
             for step in job.get("steps") or []:
                 run = step.get("run") if isinstance(step, dict) else None

@@ -198,6 +198,39 @@ def test_uv_workflow_commands_run_bare_in_the_harness_toolchain(tmp_path: Path) 
     assert project_commands(tmp_path) == ci_commands(tmp_path), "`pytest --cov` runs pytest: no second run"
 
 
+SCHEDULED_WORKFLOW = """\
+name: Template update
+on:
+  schedule:
+    - cron: "23 5 * * 1"
+  workflow_dispatch:
+jobs:
+  check:
+    runs-on: ubuntu-latest
+    steps:
+      - run: uvx --from copier copier check-update --quiet
+      - run: echo scheduled only
+"""
+
+
+def test_only_push_and_pull_request_workflows_are_ci(tmp_path: Path) -> None:
+    """A scheduled job (the template-update check) needs the network: the harness does not run it."""
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text(UV_WORKFLOW.replace("on: push", "on: [push, pull_request]"), encoding="utf-8")
+    (workflows / "template-update.yml").write_text(SCHEDULED_WORKFLOW, encoding="utf-8")
+    (workflows / "nightly.yml").write_text(
+        SCHEDULED_WORKFLOW.replace("workflow_dispatch:", "push:\n    branches: [main]"), encoding="utf-8"
+    )
+
+    commands = ci_commands(tmp_path)
+
+    assert "echo scheduled only" in commands, "a workflow that push also triggers is CI"
+    assert not any(command.startswith(("uvx", "copier")) for command in commands), "uvx fetches tools: skipped"
+    assert commands.count("echo scheduled only") == 1
+    assert commands[0] == "ruff check ."
+
+
 def test_a_workflow_without_a_required_check_is_reported(tmp_path: Path) -> None:
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True)

@@ -223,7 +223,7 @@ def test_rendered_ci_installs_with_uv_and_runs_every_check(rendered: Path) -> No
         "uv run lint-imports",
         "uv run deptry .",
         "uv run alembic upgrade head",
-        "uv run pytest",
+        "uv run pytest --cov",  # the coverage gate
         f"uv run python -m {package}.openapi > openapi.json",
     ):
         assert command in runs, command
