@@ -97,6 +97,14 @@ MUTATIONS = {
     "ci-skips-types": Mutation("ci-workflow", _drop_from_workflows("mypy"), "no step runs `mypy`"),
     "root-image": Mutation("dockerfile", _append("Dockerfile", "\nUSER root\n"), "non-root USER"),
     "missing-copy-source": Mutation("dockerfile", _append("Dockerfile", "\nCOPY nowhere.txt /app/\n"), "nowhere.txt"),
+    "dependencies-after-source": Mutation(
+        "dockerfile",
+        _replace("Dockerfile", "uv sync --locked --no-install-project --no-dev", "true"),
+        "`COPY src` comes before the dependency install",
+    ),
+    "migrations-on-start": Mutation(
+        "dockerfile", _append("Dockerfile", '\nCMD ["sh", "-c", "alembic upgrade head && exec true"]\n'), "migrations"
+    ),
     "compose-typo": Mutation(
         "compose", _replace("compose.yaml", "restart: unless-stopped", "restart: sometimes"), "sometimes"
     ),
