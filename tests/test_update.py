@@ -24,7 +24,7 @@ import tomllib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import copier
 import pytest
@@ -98,7 +98,8 @@ def service(template_v1: Path, tmp_path: Path) -> Path:
     return project
 
 
-def update(project: Path, **data: str) -> None:
+def update(project: Path, vcs_ref: str = "v2", conflict: Literal["inline", "rej"] = "rej", **data: str) -> None:
+    """``copier update --trust --defaults --vcs-ref vcs_ref`` with ``data`` as changed answers."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         copier.run_update(
@@ -108,8 +109,8 @@ def update(project: Path, **data: str) -> None:
             overwrite=True,
             unsafe=True,
             quiet=True,
-            vcs_ref="v2",
-            conflict="rej",
+            vcs_ref=vcs_ref,
+            conflict=conflict,
         )
 
 
@@ -206,17 +207,7 @@ def generate(history: History, ref: str, destination: Path) -> Path:
 def update_to(project: Path, ref: str) -> str:
     """``copier update --trust --defaults --vcs-ref ref`` (inline conflict markers); the error, if any."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            copier.run_update(
-                str(project),
-                defaults=True,
-                overwrite=True,
-                unsafe=True,
-                quiet=True,
-                vcs_ref=ref,
-                conflict="inline",
-            )
+        update(project, vcs_ref=ref, conflict="inline")
     except Exception as error:  # reported by the test with everything else that is wrong
         return f"{type(error).__name__}: {error}"
     return ""
