@@ -246,6 +246,11 @@ def syntax_errors(project: Path) -> list[str]:
 # -- dependencies and toolchains ----------------------------------------------------------------
 
 
+def canonical_name(name: str) -> str:
+    """A package or dependency group name as PEP 503 / PEP 735 compare it (``Dev_Tools`` -> ``dev-tools``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def dependency_group(pyproject: Mapping[str, Any], name: str) -> list[str]:
     """The requirements of a PEP 735 ``[dependency-groups]`` group, ``{include-group = ...}`` expanded.
 
@@ -253,10 +258,7 @@ def dependency_group(pyproject: Mapping[str, Any], name: str) -> list[str]:
     include is a ``ValueError``, as in pip and uv.
     """
 
-    def normal(group: str) -> str:
-        return re.sub(r"[-_.]+", "-", group).lower()
-
-    groups = {normal(key): value for key, value in (pyproject.get("dependency-groups") or {}).items()}
+    groups = {canonical_name(key): value for key, value in (pyproject.get("dependency-groups") or {}).items()}
 
     def expand(group: str, seen: tuple[str, ...]) -> list[str]:
         if group in seen:
@@ -266,12 +268,12 @@ def dependency_group(pyproject: Mapping[str, Any], name: str) -> list[str]:
         result: list[str] = []
         for item in groups[group]:
             if isinstance(item, dict):
-                result += expand(normal(item["include-group"]), (*seen, group))
+                result += expand(canonical_name(item["include-group"]), (*seen, group))
             else:
                 result.append(item)
         return result
 
-    return expand(normal(name), ())
+    return expand(canonical_name(name), ())
 
 
 def project_requirements(project: Path, extra: str = "dev") -> list[str]:
@@ -284,14 +286,14 @@ def project_requirements(project: Path, extra: str = "dev") -> list[str]:
     metadata = pyproject.get("project", {})
     requirements = list(metadata.get("dependencies", []))
     requirements += metadata.get("optional-dependencies", {}).get(extra, [])
-    groups = {re.sub(r"[-_.]+", "-", name).lower() for name in pyproject.get("dependency-groups") or {}}
-    if re.sub(r"[-_.]+", "-", extra).lower() in groups:
+    groups = {canonical_name(name) for name in pyproject.get("dependency-groups") or {}}
+    if canonical_name(extra) in groups:
         requirements += dependency_group(pyproject, extra)
-    own_name = re.sub(r"[-_.]+", "-", str(metadata.get("name", ""))).lower()
+    own_name = canonical_name(str(metadata.get("name", "")))
     return [
         requirement
         for requirement in requirements
-        if re.sub(r"[-_.]+", "-", re.split(r"[\s\[<>=!~;@]", requirement, maxsplit=1)[0]).lower() != own_name
+        if canonical_name(re.split(r"[\s\[<>=!~;@]", requirement, maxsplit=1)[0]) != own_name
     ]
 
 
@@ -357,15 +359,16 @@ def _venv_bin(venv: Path) -> Path:
 @functools.cache
 def find_uv() -> str | None:
     """uv's binary: beside the harness's Python (the ``test`` group installs it), on PATH, or the uv package's."""
-    found = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
-    if found is None:
-        try:
-            import uv  # type: ignore[import-not-found,unused-ignore]
+    try:
+        return tool("uv")
+    except RuntimeError:
+        pass
+    try:
+        import uv  # type: ignore[import-not-found,unused-ignore]
 
-            found = uv.find_uv_bin()
-        except (ImportError, FileNotFoundError):
-            return None
-    return str(found)
+        return str(uv.find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return None
 
 
 def _uv_env() -> dict[str, str]:
