@@ -1,0 +1,226 @@
+"""The option tables: one per option family, one row per choice.
+
+Everything that varies by *data* between the choices of a question lives in its
+row here, once: the dependency to install, the URL scheme and default URL, the
+compose and CI partials (under ``includes/``), the service the harness
+provisions, the line the docs show.  What varies by *code* lives in files of its
+own under ``template/`` (conditional names, overlay directories), never in
+``{% if %}`` lines of shared files.
+
+``derive(answers)`` turns the answers into what templates read (the context
+hook in ``extensions/context.py`` merges it into the rendering context);
+``services(answers)`` names the real services a combination needs (the harness,
+``tests/services.py``, and the GitHub matrix read it).
+
+Adding a choice: add a row (and its partials and files); adding a family: add a
+table, a question in copier.yml and a few lines in ``derive``.
+docs/options.md walks through both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """A feature package the composition root installs: ``<package>.<module>`` exposes ``name``."""
+
+    module: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SettingsPart:
+    """Settings a feature owns, composed into the service's ``Settings``."""
+
+    module: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Database:
+    key: str
+    label: str
+    # The async driver: requirement, import name (never imported: deptry is told), URL scheme.
+    driver: str
+    driver_module: str
+    scheme: str
+    # URL prefixes users write, rewritten to ``scheme`` (``postgresql://`` -> ``postgresql+asyncpg://``).
+    accepted_prefixes: tuple[str, ...]
+    # Defaults, ``{package}`` replaced by the package name.
+    default_url: str
+    # The URL inside the compose network ("" : a file in the data volume).
+    compose_url: str = ""
+    # Partials under includes/: a compose service and a GitHub Actions service container.
+    compose_partial: str = ""
+    ci_partial: str = ""
+    # The server the generated tests create their databases on in CI ("" : SQLite files).
+    ci_test_server_url: str = ""
+    # The service tests/services.py provisions for this choice ("" : none).
+    harness_service: str = ""
+    docs: str = ""
+
+
+@dataclass(frozen=True)
+class Orm:
+    key: str
+    label: str
+    dependencies: tuple[str, ...]
+    # The infrastructure package the ORM brings (db/ or memory/).
+    package: str
+    has_database: bool
+    plugins: tuple[Plugin, ...] = ()
+    settings: tuple[SettingsPart, ...] = ()
+    docs: str = ""
+
+
+ALEMBIC = "alembic>=1.20.1,<2"
+SQLALCHEMY = "sqlalchemy[asyncio]>=2.1.9,<2.2"
+AIOSQLITE = "aiosqlite>=0.22.1,<0.23"
+
+DATABASES: dict[str, Database] = {
+    row.key: row
+    for row in (
+        Database(
+            key="sqlite",
+            label="SQLite (embedded, aiosqlite)",
+            driver=AIOSQLITE,
+            driver_module="aiosqlite",
+            scheme="sqlite+aiosqlite",
+            accepted_prefixes=("sqlite",),
+            default_url="sqlite+aiosqlite:///./{package}.sqlite3",
+            docs="a file next to the service; nothing to install or start",
+        ),
+        Database(
+            key="postgresql",
+            label="PostgreSQL (asyncpg)",
+            driver="asyncpg>=0.32.0,<0.33",
+            driver_module="asyncpg",
+            scheme="postgresql+asyncpg",
+            accepted_prefixes=("postgresql", "postgres"),
+            default_url="postgresql+asyncpg://postgres:postgres@localhost:5432/{package}",
+            compose_url="postgresql+asyncpg://{package}:{package}@db:5432/{package}",
+            compose_partial="includes/compose/postgresql.yaml.jinja",
+            ci_partial="includes/ci/postgresql.yaml.jinja",
+            ci_test_server_url="postgresql://postgres:postgres@localhost:5432/postgres",
+            harness_service="postgresql",
+            docs="PostgreSQL 14 or later",
+        ),
+        Database(
+            key="mysql",
+            label="MySQL 8 / MariaDB 10.11+ (asyncmy)",
+            driver="asyncmy>=0.2.18,<0.3",
+            driver_module="asyncmy",
+            scheme="mysql+asyncmy",
+            accepted_prefixes=("mysql", "mariadb"),
+            default_url="mysql+asyncmy://root@localhost:3306/{package}",
+            compose_url="mysql+asyncmy://{package}:{package}@db:3306/{package}",
+            compose_partial="includes/compose/mysql.yaml.jinja",
+            ci_partial="includes/ci/mysql.yaml.jinja",
+            ci_test_server_url="mysql://root:root@127.0.0.1:3306/mysql",
+            harness_service="mysql",
+            docs="MySQL 8.0 or later, or MariaDB 10.11 or later",
+        ),
+    )
+}
+
+_DATABASE_PLUGIN = Plugin("db.plugin", "database")
+_DATABASE_SETTINGS = SettingsPart("db.settings", "DatabaseSettings")
+
+ORMS: dict[str, Orm] = {
+    row.key: row
+    for row in (
+        Orm(
+            key="sqlalchemy",
+            label="SQLAlchemy 2 (async, typed Mapped[...] models)",
+            dependencies=(ALEMBIC, SQLALCHEMY),
+            package="db",
+            has_database=True,
+            plugins=(_DATABASE_PLUGIN,),
+            settings=(_DATABASE_SETTINGS,),
+            docs="SQLAlchemy 2 declarative models, async sessions, Alembic migrations",
+        ),
+        Orm(
+            key="sqlmodel",
+            label="SQLModel (table models on SQLAlchemy)",
+            dependencies=(ALEMBIC, SQLALCHEMY, "sqlmodel>=0.0.50,<0.1"),
+            package="db",
+            has_database=True,
+            plugins=(_DATABASE_PLUGIN,),
+            settings=(_DATABASE_SETTINGS,),
+            docs="SQLModel table models; request and response schemas stay separate pydantic models",
+        ),
+        Orm(
+            key="none",
+            label="None (in-memory repositories, no database)",
+            dependencies=(),
+            package="memory",
+            has_database=False,
+            plugins=(Plugin("memory.plugin", "memory"),),
+            docs="in-memory repositories behind the same service interfaces; data lives as long as the process",
+        ),
+    )
+}
+
+# What every service installs, whatever the answers: the HTTP edge and the event bus first
+# (plugins installed later subscribe to it), the domains, then the probes.
+BASE_PLUGINS_FIRST = (Plugin("web.plugin", "web"), Plugin("events.plugin", "events"))
+BASE_PLUGINS_LAST = (Plugin("health.plugin", "health"),)
+
+BASE_DEPENDENCIES = (
+    "fastapi>=0.165.0,<0.166",
+    "pydantic>=2.14.3,<3",
+    "pydantic-settings>=2.16.3,<3",
+    "starlette>=1.10.0,<2",
+    "structlog>=26.1.0,<27",
+    "uvicorn[standard]>=0.54.0,<0.55",
+)
+
+
+def _requirement_name(requirement: str) -> str:
+    for separator in "[<>=!~ ;":
+        requirement = requirement.split(separator, 1)[0]
+    return requirement.lower()
+
+
+def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The values templates need for ``answers`` (only those whose inputs are answered)."""
+    package = answers.get("package_name")
+    plural = answers.get("resource_plural")
+    orm = ORMS.get(str(answers.get("orm", "sqlalchemy")))
+    if orm is None:
+        return {}
+    database = DATABASES.get(str(answers.get("database", ""))) if orm.has_database else None
+    values: dict[str, Any] = {"orm_row": orm, "has_database": orm.has_database, "database_row": database}
+    requirements = [*BASE_DEPENDENCIES, *orm.dependencies, *([database.driver] if database else [])]
+    values["dependencies"] = sorted(requirements, key=_requirement_name)
+    # The test suite falls back to SQLite files when no TEST_DATABASE_URL names a server.
+    values["test_dependencies"] = [AIOSQLITE] if database and database.key != "sqlite" else []
+    values["unimported_dependencies"] = sorted(
+        {database.driver_module, *(["aiosqlite"] if values["test_dependencies"] else [])} if database else set()
+    )
+    if isinstance(package, str) and package and database:
+        values["default_database_url"] = database.default_url.format(package=package)
+        values["compose_database_url"] = database.compose_url.format(package=package)
+    if isinstance(plural, str) and plural:
+        domain = Plugin(f"{plural}.plugin", plural)
+        plugins = (*BASE_PLUGINS_FIRST, *orm.plugins, domain, *BASE_PLUGINS_LAST)
+        values["plugins"] = list(plugins)
+    values["settings_parts"] = list(orm.settings)
+    values["compose_partials"] = [database.compose_partial] if database and database.compose_partial else []
+    values["ci_partials"] = [database.ci_partial] if database and database.ci_partial else []
+    return values
+
+
+def services(answers: Mapping[str, Any]) -> list[str]:
+    """The real services (tests/services.py names) a combination's tests need."""
+    orm = ORMS.get(str(answers.get("orm", "sqlalchemy")))
+    needed: list[str] = []
+    if orm is not None and orm.has_database:
+        database = DATABASES.get(str(answers.get("database", "")))
+        if database is not None and database.harness_service:
+            needed.append(database.harness_service)
+    return needed
