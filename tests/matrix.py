@@ -14,6 +14,11 @@ next run's matrix.
 - a combination refused by ``extensions/combinations.py`` (its ``UNSUPPORTED``
   table) is left out.
 
+The real services a combination needs (``"postgresql"``, ``"mysql"``...) come
+from ``services(answers)`` of ``extensions/options.py``: ``services_of`` here,
+``tests/services.py`` (which provisions them) and the GitHub matrix
+(``matrix_json``: which service containers a job starts) all read it.
+
 Three selections are built from the valid combinations: ``full`` (the
 cartesian product), ``pairwise`` (a deterministic greedy all-pairs cover that
 starts with the default combination) and ``default`` (each question's default).
@@ -42,7 +47,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal, TypeAlias
@@ -203,6 +208,18 @@ def _import_path(path: Path, name: str) -> ModuleType:
     return module
 
 
+@cache
+def options_module(root: Path = ROOT) -> ModuleType:
+    """``extensions/options.py`` of the template checkout at ``root`` (the option tables)."""
+    return _import_path(root.resolve() / "extensions" / "options.py", "_harness_template_options")
+
+
+def services_of(combination: Combination, root: Path = ROOT) -> list[str]:
+    """The real services ``combination`` needs, as ``services(answers)`` of extensions/options.py names them."""
+    answers = {name: list(value) if isinstance(value, tuple) else value for name, value in combination.answers}
+    return [str(name) for name in options_module(root).services(answers)]
+
+
 def _truthy(value: Any) -> bool:
     """copier's ``cast_to_bool`` for rendered ``when`` conditions."""
     if isinstance(value, bool):
@@ -257,6 +274,14 @@ class Template:
     @cached_property
     def combinations_module(self) -> ModuleType:
         return _import_path(self.root / "extensions" / "combinations.py", "_harness_template_combinations")
+
+    @property
+    def options_module(self) -> ModuleType:
+        return options_module(self.root)
+
+    def services(self, combination: Combination) -> list[str]:
+        """The real services ``combination`` needs (extensions/options.py ``services``)."""
+        return services_of(combination, self.root)
 
     def refusal(self, answers: Mapping[str, Any]) -> str:
         reason: str = self.combinations_module.refusal(answers, self.rules)
@@ -477,14 +502,19 @@ class Template:
         return matches[0].named(profile, names) if profile else matches[0]
 
 
-def matrix_json(combinations: Iterable[Combination]) -> dict[str, list[dict[str, Any]]]:
-    """A GitHub Actions ``strategy.matrix`` (``include`` list) for ``fromJSON``."""
+def matrix_json(combinations: Iterable[Combination], root: Path = ROOT) -> dict[str, list[dict[str, Any]]]:
+    """A GitHub Actions ``strategy.matrix`` (``include`` list) for ``fromJSON``.
+
+    ``services`` names the real services the combination's job starts as containers
+    (``contains(matrix.services, 'postgresql')`` in .github/workflows/ci.yml).
+    """
     return {
         "include": [
             {
                 "id": combination.id,
                 "combo": combination.combo,
                 "python": format_value(combination.get(PYTHON_QUESTION, DEFAULT_PYTHON) or DEFAULT_PYTHON),
+                "services": services_of(combination, root),
             }
             for combination in combinations
         ]
@@ -499,7 +529,7 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], object] = print
     args = parser.parse_args(argv)
     combinations = Template(args.template).select(args.matrix)
     if args.json:
-        out(json.dumps(matrix_json(combinations), separators=(",", ":")))
+        out(json.dumps(matrix_json(combinations, args.template), separators=(",", ":")))
     else:
         for combination in combinations:
             out(combination.id)

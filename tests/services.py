@@ -1,7 +1,11 @@
 """The real services a rendered project's own tests talk to, provisioned per combination.
 
-``SERVICES`` is the one table: each entry names the answers that need it and a
-provisioner that yields the environment variables the project's pytest gets
+Which services a combination needs is not decided here: ``services(answers)`` of
+``extensions/options.py`` names them (each option row's ``harness_service``), and
+``tests/matrix.py`` reads it for the harness (``services_of``) and for the
+GitHub matrix (each job starts only those containers).  ``SERVICES`` maps each
+name to a provisioner: a context manager that gets a label unique to the
+combination and yields the environment variables the project's commands get
 (``DATABASE_URL``...).  Each combination gets its own database (a unique name,
 dropped afterwards) so parallel runs never collide.
 
@@ -14,9 +18,10 @@ Where a service lives is read from the environment, so CI can point elsewhere:
 ``HARNESS_AMQP_URL``      ``amqp://guest:guest@127.0.0.1:5672/``
 ========================  ==============================================
 
-To add a service: write a provisioner (a context manager taking the
-combination's unique name and yielding env vars) and add a ``Service`` row;
-docs/harness.md walks through it.
+To add a service: name it in an option row of extensions/options.py, write a
+provisioner here and add it to ``SERVICES`` under that name, and give the
+``combination`` job of .github/workflows/ci.yml its container; docs/harness.md
+walks through it.
 """
 
 from __future__ import annotations
@@ -27,10 +32,9 @@ import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager
-from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
-from tests.matrix import Combination, format_value
+from tests.matrix import Combination, services_of
 
 Provisioner = Callable[[str], AbstractContextManager[dict[str, str]]]
 
@@ -80,50 +84,73 @@ def postgres_database(label: str) -> Iterator[dict[str, str]]:
         asyncio.run(_postgres_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-# -- the table -----------------------------------------------------------------------------------
+# -- MariaDB / MySQL ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Service:
-    """A service a combination needs when any of ``answers`` matches it.
+async def _mysql_admin(admin_url: str, statement: str) -> None:
+    import asyncmy
 
-    ``answers`` maps a question to the values that need the service (for a
-    multi-select question, any selected value).
-    """
-
-    name: str
-    answers: Mapping[str, frozenset[str]]
-    provision: Provisioner
-
-    def needed_by(self, combination: Combination) -> bool:
-        for question, values in self.answers.items():
-            answer = combination.get(question)
-            if answer is None:
-                continue
-            chosen = {format_value(item) for item in answer} if isinstance(answer, tuple) else {format_value(answer)}
-            if chosen & values:
-                return True
-        return False
-
-
-SERVICES: tuple[Service, ...] = (
-    Service("postgresql", {"database": frozenset({"postgresql"})}, postgres_database),
-    # Later options add one row each, e.g.:
-    # Service("mariadb", {"database": frozenset({"mysql"})}, mysql_database),  -> mysql+asyncmy://...
-    # Service("redis", {"cache": frozenset({"redis"}), "tasks": frozenset({"arq"})}, redis_database),
-    # Service("rabbitmq", {"broker": frozenset({"rabbitmq"})}, rabbitmq_vhost),
-)
-
-
-def services_for(combination: Combination, table: tuple[Service, ...] = SERVICES) -> list[Service]:
-    return [service for service in table if service.needed_by(combination)]
+    parts = urlsplit(admin_url)
+    connection = await asyncmy.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=unquote(parts.username or "root"),
+        password=unquote(parts.password or ""),
+        connect_timeout=10,
+    )
+    try:
+        async with connection.cursor() as cursor:
+            await cursor.execute(statement)
+    finally:
+        await connection.ensure_closed()
 
 
 @contextmanager
-def provisioned(combination: Combination, table: tuple[Service, ...] = SERVICES) -> Iterator[dict[str, str]]:
+def mysql_database(label: str) -> Iterator[dict[str, str]]:
+    """A fresh MariaDB/MySQL database (``utf8mb4``, binary collation), dropped afterwards."""
+    import asyncmy.errors
+
+    admin_url = service_url("HARNESS_MYSQL_URL", "mysql://root@127.0.0.1:3306/mysql")
+    name = unique_name(label)
+    try:
+        asyncio.run(_mysql_admin(admin_url, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
+    except (OSError, asyncmy.errors.OperationalError) as error:
+        raise RuntimeError(f"MariaDB/MySQL is not reachable at {admin_url} (set HARNESS_MYSQL_URL): {error}") from error
+    try:
+        url = _with_path(admin_url, name, scheme="mysql+asyncmy")
+        # The service's own database, and the server its tests create their databases on.
+        yield {"DATABASE_URL": url, "TEST_DATABASE_URL": url}
+    finally:
+        asyncio.run(_mysql_admin(admin_url, f"DROP DATABASE IF EXISTS `{name}`"))
+
+
+# -- the table -----------------------------------------------------------------------------------
+
+# Service name (as extensions/options.py's ``services`` names it) -> provisioner.
+SERVICES: Mapping[str, Provisioner] = {
+    "postgresql": postgres_database,
+    "mysql": mysql_database,
+    # Later options add one entry each, e.g. "redis": redis_database, "rabbitmq": rabbitmq_vhost.
+}
+
+
+def services_for(combination: Combination, table: Mapping[str, Provisioner] = SERVICES) -> list[str]:
+    """The names of the services ``combination`` needs, each one ``table`` can provision."""
+    needed = services_of(combination)
+    missing = [name for name in needed if name not in table]
+    if missing:
+        raise LookupError(
+            f"{combination.id} needs {', '.join(missing)} (extensions/options.py), "
+            "which tests/services.py cannot provision: add it to SERVICES"
+        )
+    return needed
+
+
+@contextmanager
+def provisioned(combination: Combination, table: Mapping[str, Provisioner] = SERVICES) -> Iterator[dict[str, str]]:
     """Provision every service ``combination`` needs; yield the merged environment for its tests."""
     env: dict[str, str] = {}
     with ExitStack() as stack:
-        for service in services_for(combination, table):
-            env.update(stack.enter_context(service.provision(combination.id)))
+        for name in services_for(combination, table):
+            env.update(stack.enter_context(table[name](combination.id)))
         yield env

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.matrix import NAME_PROFILES, ROOT, Combination, Template, main, matrix_json
+from tests.matrix import NAME_PROFILES, ROOT, Combination, Template, main, matrix_json, options_module, services_of
 
 SYNTHETIC = """
 _jinja_extensions:
@@ -62,7 +62,7 @@ python_version:
 
 def make_template(tmp_path: Path, copier_yml: str = SYNTHETIC) -> Path:
     (tmp_path / "extensions").mkdir(parents=True)
-    for name in ("naming.py", "combinations.py"):
+    for name in ("naming.py", "combinations.py", "options.py"):
         shutil.copy(ROOT / "extensions" / name, tmp_path / "extensions" / name)
     (tmp_path / "copier.yml").write_text(textwrap.dedent(copier_yml), encoding="utf-8")
     return tmp_path
@@ -235,7 +235,7 @@ def test_cli_prints_ids_and_github_matrix_json(capsys: pytest.CaptureFixture[str
     assert main(["--matrix", "full", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document == matrix_json(Template().full())
-    assert {"id", "combo", "python"} <= set(document["include"][0])
+    assert {"id", "combo", "python", "services"} <= set(document["include"][0])
     completed = subprocess.run(
         [sys.executable, "-m", "tests.matrix", "--matrix", "default", "--json"],
         cwd=ROOT,
@@ -244,6 +244,64 @@ def test_cli_prints_ids_and_github_matrix_json(capsys: pytest.CaptureFixture[str
         text=True,
     )
     assert json.loads(completed.stdout)["include"][0]["id"] == Template().default().id
+
+
+# -- services --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ({"orm": "sqlalchemy", "database": "sqlite"}, []),
+        ({"orm": "sqlalchemy", "database": "postgresql"}, ["postgresql"]),
+        ({"orm": "sqlmodel", "database": "postgresql"}, ["postgresql"]),
+        ({"orm": "sqlalchemy", "database": "mysql"}, ["mysql"]),
+        ({"orm": "sqlmodel", "database": "mysql"}, ["mysql"]),
+        ({"orm": "none"}, []),
+        ({"orm": "none", "database": "mysql"}, []),  # not asked when orm=none; ignored if given
+        ({"database": "postgresql"}, ["postgresql"]),  # before the orm question: sqlalchemy
+        ({"database": "mysql", "features": ["auth"]}, ["mysql"]),  # multi-select answers as lists
+    ],
+)
+def test_options_name_the_services_of_an_answer_set(answers: dict[str, object], expected: list[str]) -> None:
+    assert options_module().services(answers) == expected
+
+
+def test_services_of_a_combination_come_from_options() -> None:
+    assert services_of(Combination.of({"database": "mysql", "orm": "sqlmodel"})) == ["mysql"]
+    assert services_of(Combination.of({"database": "postgresql", "features": ("auth", "tasks")})) == ["postgresql"]
+    assert services_of(Combination.of({"orm": "none", "python_version": "3.12"})) == []
+
+
+def test_matrix_json_names_each_combinations_services(tmp_path: Path) -> None:
+    config = yaml.safe_load(SYNTHETIC)
+    config["database"]["choices"]["MariaDB"] = "mysql"
+    root = make_template(tmp_path, yaml.safe_dump(config, sort_keys=False))
+    full = Template(root).full()
+    entries = {entry["id"]: entry for entry in matrix_json(full, root)["include"]}
+    assert len(entries) == len(full)
+    for combination in full:
+        services = entries[combination.id]["services"]
+        if combination.get("orm") == "none" or combination.get("database") == "sqlite":
+            assert services == [], combination.id
+        else:
+            assert services == [combination.get("database")], combination.id
+    assert {tuple(entry["services"]) for entry in entries.values()} == {(), ("postgresql",), ("mysql",)}
+    lines: list[str] = []
+    assert main(["--matrix", "full", "--json", "--template", str(root)], out=lines.append) == 0
+    assert json.loads(lines[0]) == matrix_json(full, root)
+
+
+def test_real_matrix_json_services_follow_options() -> None:
+    template = Template()
+    document = matrix_json(template.full())
+    for combination, entry in zip(template.full(), document["include"], strict=True):
+        assert entry["services"] == options_module().services(template.context(combination.as_dict()))
+        database = combination.get("database")
+        if combination.get("orm", "sqlalchemy") == "none" or database == "sqlite":
+            assert entry["services"] == []
+        if database in {"postgresql", "mysql"} and combination.get("orm", "sqlalchemy") != "none":
+            assert entry["services"] == [database]
 
 
 # -- name profiles ------------------------------------------------------------------------------

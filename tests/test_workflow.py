@@ -105,7 +105,7 @@ def test_combination_job_has_every_service_container(workflow: dict[str, Any]) -
     services_source = (ROOT / "tests" / "services.py").read_text(encoding="utf-8")
     for variable in re.findall(r"HARNESS_\w+_URL", services_source):
         assert variable in env, f"{variable} (tests/services.py) is not set for the combination job"
-    assert {service.name for service in SERVICES} <= {"postgresql", "mariadb", "redis", "rabbitmq"}, (
+    assert set(SERVICES) <= {"postgresql", "mysql", "redis", "rabbitmq"}, (
         "a new service in tests/services.py needs its container in the combination job"
     )
 
