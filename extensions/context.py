@@ -8,14 +8,30 @@ derived once its inputs are present.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from copier_template_extensions import ContextHook
 
-DATABASE_URLS = {
-    "sqlite": "sqlite+aiosqlite:///./{package}.sqlite3",
-    "postgresql": "postgresql+asyncpg://postgres:postgres@localhost:5432/{package}",
-}
+
+def _load(name: str) -> ModuleType:
+    """A sibling module of this file (copier loads extensions by path, not as a package)."""
+    qualified = f"_template_extensions_{name}"
+    if qualified in sys.modules:
+        return sys.modules[qualified]
+    spec = importlib.util.spec_from_file_location(qualified, Path(__file__).with_name(f"{name}.py"))
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[qualified] = module  # dataclasses resolve their annotations through it
+    spec.loader.exec_module(module)
+    return module
+
+
+options = _load("options")
 
 
 class ContextUpdater(ContextHook):
@@ -29,11 +45,9 @@ class ContextUpdater(ContextHook):
             context["resource_title"] = filters["title_words"](resource)
             context["a_resource"] = filters["with_article"](context["resource_title"].lower())
         if isinstance(plural, str) and plural:
-            context["resource_plural_class"] = filters["pascal"](plural)
             context["resource_plural_title"] = filters["title_words"](plural)
             context["resource_path"] = filters["kebab"](plural)
         if isinstance(package, str) and package:
             context["env_prefix"] = package.upper() + "_"
-            database = context.get("database")
-            if database in DATABASE_URLS:
-                context["default_database_url"] = DATABASE_URLS[database].format(package=package)
+        # Everything the option tables say about these answers (extensions/options.py).
+        context.update(options.derive(context))

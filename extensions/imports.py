@@ -115,15 +115,26 @@ def sorted_imports(block: str) -> str:
     return "\n".join(ordered) + ("\n" if block.endswith("\n") else "")
 
 
+def import_section(block: str) -> str:
+    """An optional section of imports: none at all, or a blank line, the sorted statements and a newline.
+
+    For imports that only some answers bring (a feature's settings), placed right after
+    the previous section: ``{% filter import_section %}...{% endfilter %}`` then a blank line.
+    """
+    found = statements(block)
+    return "\n" + "\n".join(sorted(found, key=import_key)) + "\n" if found else ""
+
+
 def sorted_names(names: list[str]) -> list[str]:
     """``names`` in the order ruff wants an ``__all__`` in (RUF022: CONSTANTS, Classes, others; natural)."""
     return sorted(names, key=lambda name: (_member_type(name), _Natural(name)))
 
 
 class ImportsExtension(Extension):
-    """Registers ``sorted_imports`` and ``sorted_names`` in copier's Jinja environment."""
+    """Registers ``sorted_imports``, ``import_section`` and ``sorted_names`` in copier's Jinja environment."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters["sorted_imports"] = sorted_imports
         environment.filters["sorted_names"] = sorted_names
+        environment.filters["import_section"] = import_section

@@ -74,6 +74,8 @@ class Orm:
     has_database: bool
     plugins: tuple[Plugin, ...] = ()
     settings: tuple[SettingsPart, ...] = ()
+    # Libraries that services and entry layers must not import (import-linter contracts).
+    forbidden_in_services: tuple[str, ...] = ()
     docs: str = ""
 
 
@@ -141,6 +143,7 @@ ORMS: dict[str, Orm] = {
             has_database=True,
             plugins=(_DATABASE_PLUGIN,),
             settings=(_DATABASE_SETTINGS,),
+            forbidden_in_services=("sqlalchemy",),
             docs="SQLAlchemy 2 declarative models, async sessions, Alembic migrations",
         ),
         Orm(
@@ -151,6 +154,7 @@ ORMS: dict[str, Orm] = {
             has_database=True,
             plugins=(_DATABASE_PLUGIN,),
             settings=(_DATABASE_SETTINGS,),
+            forbidden_in_services=("sqlalchemy", "sqlmodel"),
             docs="SQLModel table models; request and response schemas stay separate pydantic models",
         ),
         Orm(
@@ -169,6 +173,9 @@ ORMS: dict[str, Orm] = {
 # (plugins installed later subscribe to it), the domains, then the probes.
 BASE_PLUGINS_FIRST = (Plugin("web.plugin", "web"), Plugin("events.plugin", "events"))
 BASE_PLUGINS_LAST = (Plugin("health.plugin", "health"),)
+
+# The service's shared infrastructure packages, beside the ORM's (db/ or memory/).
+BASE_PACKAGES = ("core", "events", "web")
 
 BASE_DEPENDENCIES = (
     "fastapi>=0.165.0,<0.166",
@@ -202,6 +209,12 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
     values["unimported_dependencies"] = sorted(
         {database.driver_module, *(["aiosqlite"] if values["test_dependencies"] else [])} if database else set()
     )
+    if database:
+        # URLs as people write them get the async driver; the test suite's SQLite fallback too.
+        sqlite = DATABASES["sqlite"]
+        rewrites = [(prefix, database.scheme) for prefix in database.accepted_prefixes]
+        rewrites += [(prefix, sqlite.scheme) for prefix in sqlite.accepted_prefixes if database is not sqlite]
+        values["url_rewrites"] = [(f"{prefix}://", f"{scheme}://") for prefix, scheme in rewrites]
     if isinstance(package, str) and package and database:
         values["default_database_url"] = database.default_url.format(package=package)
         values["compose_database_url"] = database.compose_url.format(package=package)
@@ -210,6 +223,7 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
         plugins = (*BASE_PLUGINS_FIRST, *orm.plugins, domain, *BASE_PLUGINS_LAST)
         values["plugins"] = list(plugins)
     values["settings_parts"] = list(orm.settings)
+    values["infrastructure_packages"] = sorted({*BASE_PACKAGES, orm.package})
     values["compose_partials"] = [database.compose_partial] if database and database.compose_partial else []
     values["ci_partials"] = [database.ci_partial] if database and database.ci_partial else []
     return values

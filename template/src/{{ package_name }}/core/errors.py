@@ -1,5 +1,5 @@
 """Our own error types.  Services and repositories raise these; only the HTTP layer
-(``core.problems``) knows which status code each one becomes."""
+(``web.problems``) knows which status code each one becomes."""
 
 from __future__ import annotations
 
@@ -22,11 +22,7 @@ class ConflictError(AppError):
     """The change would break a uniqueness or consistency rule."""
 
 
-class DomainValidationError(AppError):
-    """The input is well-formed but breaks a business rule."""
-
-
-class InvalidDataError(DomainValidationError):
+class InvalidDataError(AppError):
     """The database refused a value of the input: out of range, or not storable."""
 
 

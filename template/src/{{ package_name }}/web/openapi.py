@@ -19,6 +19,8 @@ from pydantic.json_schema import models_json_schema
 from .middleware import REQUEST_ID_HEADER
 from .problems import Problem, problem_documentation
 
+# Where the domains' routes live: /api/v1/<resources>.
+API_PREFIX = "/api/v1"
 SCHEMA_REF_TEMPLATE = "#/components/schemas/{model}"
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
@@ -31,6 +33,11 @@ REQUEST_ID_DOCUMENTATION = {
     ),
     "schema": {"type": "string", "minLength": 1, "maxLength": 128},
 }
+
+
+def add_tag(app: FastAPI, name: str, description: str) -> None:
+    """Describe a tag of operations in the document (``/docs`` groups operations by tag)."""
+    app.openapi_tags = [*(app.openapi_tags or []), {"name": name, "description": description}]
 
 
 def operation_id(route: APIRoute) -> str:

@@ -4,11 +4,11 @@ Services publish; handlers (``<domain>/handlers.py``) subscribe.  Side effects
 such as e-mails, audit logs or cache busting live in handlers, never inside
 another domain's service.
 
-Within a request, services publish into the transaction's ``Outbox``
-(``core.unit_of_work``); its events reach the ``EventBus`` only after the
-transaction commits, so a rolled-back change never triggers a side effect.
-Dispatch is in-process and sequential; a failing handler is logged and does
-not undo the committed operation.
+Within a request, services publish into the request's unit of work, which
+collects them; they reach the ``EventBus`` only after its transaction commits,
+so a rolled-back change never triggers a side effect.  Dispatch is in-process
+and sequential; a failing handler is logged and does not undo the committed
+operation.
 """
 
 from __future__ import annotations
@@ -67,13 +67,3 @@ class EventBus:
     async def dispatch(self, events: Iterable[DomainEvent]) -> None:
         for event in events:
             await self.publish(event)
-
-
-class Outbox:
-    """Holds a unit of work's events until it commits."""
-
-    def __init__(self) -> None:
-        self.events: list[DomainEvent] = []
-
-    async def publish(self, event: DomainEvent) -> None:
-        self.events.append(event)

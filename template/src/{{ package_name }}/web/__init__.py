@@ -1,0 +1,1 @@
+"""The HTTP edge: problem details, middleware, limits, security headers, OpenAPI, pagination."""

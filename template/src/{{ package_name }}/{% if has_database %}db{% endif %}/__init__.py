@@ -1,0 +1,1 @@
+"""The database: engine, unit of work, repository base, model base, readiness probe."""
