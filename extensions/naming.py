@@ -197,6 +197,10 @@ PACKAGE_MODULE_NAMES = frozenset(
         "problems",
         "middleware",
         "openapi",
+        "web",
+        "db",
+        "memory",
+        "plugins",
     }
 )
 # Class names the generated code defines beside the resource's own classes, and those its modules
@@ -206,6 +210,7 @@ RESERVED_CLASS_STEMS = frozenset(
     {"base", "entity", "page", "problem", "settings", "session", "event", "service", "repository"}
     | {"conflict_error", "not_found_error", "event_publisher", "async_session"}
     | {"invalid_data_error", "database_unavailable_error"}
+    | {"unit_of_work", "plugin", "recorded_events", "domain_event", "event_bus"}
 )
 
 _IRREGULAR_PLURALS = {
