@@ -1,0 +1,72 @@
+"""The layering proof: the entry layer and the business rules do not change with the data layer.
+
+For the same names, every ``orm`` x ``database`` combination renders the same
+``router.py``, ``service.py``, ``schemas.py``, ``events.py`` and the same
+service unit tests and fakes, byte for byte.  Only repositories, models, the
+domain's composition root (``dependencies.py``), ``db/`` or ``memory/`` and the
+configuration differ.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.harness import render
+from tests.matrix import Combination, Template
+
+DATA_QUESTIONS = ("orm", "database")
+# Relative to the project, with the default names (package my_service, resource item).
+IDENTICAL = (
+    "src/my_service/items/router.py",
+    "src/my_service/items/service.py",
+    "src/my_service/items/schemas.py",
+    "src/my_service/items/events.py",
+    "src/my_service/items/handlers.py",
+    "src/my_service/items/plugin.py",
+    "tests/unit/test_item_service.py",
+    "tests/fakes.py",
+)
+# What must differ somewhere, or the comparison proves nothing: the data layer itself.
+DIFFERENT = ("src/my_service/items/repository.py", "src/my_service/items/models.py")
+
+
+def data_combinations(template: Template) -> list[Combination]:
+    """Every valid orm x database combination, the other questions at their defaults."""
+    default = template.default().as_dict()
+    seen: dict[tuple[object, ...], Combination] = {}
+    for combination in template.full():
+        answers = combination.as_dict()
+        if all(answers.get(name) == value for name, value in default.items() if name not in DATA_QUESTIONS):
+            seen.setdefault(tuple(answers.get(name) for name in DATA_QUESTIONS), combination)
+    return list(seen.values())
+
+
+@pytest.mark.render
+def test_entry_layer_and_service_are_byte_identical_across_the_data_options(
+    template_snapshot: Path, tmp_path: Path
+) -> None:
+    template = Template()
+    combinations = data_combinations(template)
+    orms = {combination.get("orm") for combination in combinations}
+    assert len(orms) >= 2, f"the data options to compare: {[c.id for c in combinations]}"
+
+    contents: dict[str, dict[str, bytes]] = {}
+    for combination in combinations:
+        rendered = render(template_snapshot, tmp_path / combination.id, combination)
+        assert not rendered.error, f"{combination.id}: {rendered.error}"
+        contents[combination.id] = {
+            relative: (rendered.project / relative).read_bytes()
+            for relative in (*IDENTICAL, *DIFFERENT)
+            if (rendered.project / relative).exists()
+        }
+
+    reference_id, reference = next(iter(contents.items()))
+    for relative in IDENTICAL:
+        assert relative in reference, f"{reference_id} has no {relative}"
+        differing = [key for key, files in contents.items() if files.get(relative) != reference[relative]]
+        assert not differing, f"{relative} differs from {reference_id} in: {', '.join(differing)}"
+    for relative in DIFFERENT:
+        variants = {files.get(relative) for files in contents.values()}
+        assert len(variants) > 1, f"{relative} is the same everywhere: the data options change nothing?"
