@@ -77,6 +77,7 @@ BAD_ANSWERS: list[tuple[dict[str, Any], str, str]] = [
     ({"resource_plural": "core"}, "resource_plural", "clashes with a module of the generated package"),
     ({"package_name": "stock", "resource_plural": "stock"}, "resource_plural", "must differ from package_name"),
     ({"database": "oracle"}, "database", "'oracle' is not in"),
+    ({"orm": "peewee"}, "orm", "'peewee' is not in"),
 ]
 
 
