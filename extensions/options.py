@@ -54,10 +54,17 @@ class Database:
     default_url: str
     # The URL inside the compose network ("" : a file in the data volume).
     compose_url: str = ""
-    # Partials under includes/: a compose service and a GitHub Actions service container.
+    # The compose volume holding the data: the service's own (mounted at /app/data) for a
+    # file, else the database server's (mounted by the ``db`` service of compose_partial).
+    compose_volume: str = "data"
+    # Partials under includes/: a compose service named ``db`` (with a health check), and a
+    # GitHub Actions service container (its entry under ``services:``).
     compose_partial: str = ""
     ci_partial: str = ""
-    # The server the generated tests create their databases on in CI ("" : SQLite files).
+    # The database CI migrates (``alembic upgrade head``; "" : the default SQLite file), and
+    # the server the generated tests create their databases on in CI ("" : SQLite files):
+    # the credentials of the ci_partial's container.
+    ci_database_url: str = ""
     ci_test_server_url: str = ""
     # The service tests/services.py provisions for this choice ("" : none).
     harness_service: str = ""
@@ -105,8 +112,10 @@ DATABASES: dict[str, Database] = {
             accepted_prefixes=("postgresql", "postgres"),
             default_url="postgresql+asyncpg://postgres:postgres@localhost:5432/{package}",
             compose_url="postgresql+asyncpg://{package}:{package}@db:5432/{package}",
+            compose_volume="pgdata",
             compose_partial="includes/compose/postgresql.yaml.jinja",
             ci_partial="includes/ci/postgresql.yaml.jinja",
+            ci_database_url="postgresql://postgres:postgres@localhost:5432/test",
             ci_test_server_url="postgresql://postgres:postgres@localhost:5432/postgres",
             harness_service="postgresql",
             docs="PostgreSQL 14 or later",
@@ -120,8 +129,10 @@ DATABASES: dict[str, Database] = {
             accepted_prefixes=("mysql", "mariadb"),
             default_url="mysql+asyncmy://root@localhost:3306/{package}",
             compose_url="mysql+asyncmy://{package}:{package}@db:3306/{package}",
+            compose_volume="mysqldata",
             compose_partial="includes/compose/mysql.yaml.jinja",
             ci_partial="includes/ci/mysql.yaml.jinja",
+            ci_database_url="mysql://root:root@127.0.0.1:3306/test",
             ci_test_server_url="mysql://root:root@127.0.0.1:3306/mysql",
             harness_service="mysql",
             docs="MySQL 8.0 or later, or MariaDB 10.11 or later",
