@@ -140,7 +140,7 @@ DATABASES: dict[str, Database] = {
     )
 }
 
-_DATABASE_PLUGIN = Plugin("db.plugin", "database")
+_DATABASE_PLUGIN = Plugin("db.plugin", "database_plugin")
 _DATABASE_SETTINGS = SettingsPart("db.settings", "DatabaseSettings")
 
 ORMS: dict[str, Orm] = {
@@ -174,7 +174,7 @@ ORMS: dict[str, Orm] = {
             dependencies=(),
             package="memory",
             has_database=False,
-            plugins=(Plugin("memory.plugin", "memory"),),
+            plugins=(Plugin("memory.plugin", "memory_plugin"),),
             docs="in-memory repositories behind the same service interfaces; data lives as long as the process",
         ),
     )
@@ -182,8 +182,8 @@ ORMS: dict[str, Orm] = {
 
 # What every service installs, whatever the answers: the HTTP edge and the event bus first
 # (plugins installed later subscribe to it), the domains, then the probes.
-BASE_PLUGINS_FIRST = (Plugin("web.plugin", "web"), Plugin("events.plugin", "events"))
-BASE_PLUGINS_LAST = (Plugin("health.plugin", "health"),)
+BASE_PLUGINS_FIRST = (Plugin("web.plugin", "web_plugin"), Plugin("events.plugin", "events_plugin"))
+BASE_PLUGINS_LAST = (Plugin("health.plugin", "health_plugin"),)
 
 # The service's shared infrastructure packages, beside the ORM's (db/ or memory/).
 BASE_PACKAGES = ("core", "events", "web")
@@ -230,7 +230,7 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
         values["default_database_url"] = database.default_url.format(package=package)
         values["compose_database_url"] = database.compose_url.format(package=package)
     if isinstance(plural, str) and plural:
-        domain = Plugin(f"{plural}.plugin", plural)
+        domain = Plugin(f"{plural}.plugin", f"{plural}_plugin")
         plugins = (*BASE_PLUGINS_FIRST, *orm.plugins, domain, *BASE_PLUGINS_LAST)
         values["plugins"] = list(plugins)
     values["settings_parts"] = list(orm.settings)

@@ -18,6 +18,7 @@ Template changes must arrive, the team's edits must survive, and nothing may be 
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tomllib
@@ -160,13 +161,34 @@ PACKAGE = "src/my_service"  # the default answers' package and resource (item / 
 # The checks a team runs after an update (the service's CI commands that start with these).
 CHECKS = ("ruff check", "ruff format --check", "mypy", "lint-imports", "deptry", "alembic upgrade", "pytest")
 # Conflicts the template's own changes make inevitable in a file the team also edited, and what the
-# team does about them (docs/updating.md, CHANGELOG "To do").
-EXPECTED_CONFLICTS: dict[str, str] = {
-    f"{PACKAGE}/core/settings.py": (
-        "0.3.0 moved the database settings to db/settings.py: keep the template's core/settings.py"
-        " and carry the team's database_* changes over to db/settings.py"
+# team does about them (CHANGELOG "To do", docs/updating.md).  The test does the same: it resolves
+# each one as the CHANGELOG says, then runs the service's checks.
+@dataclass(frozen=True)
+class ExpectedConflict:
+    reason: str
+    # Take the template's side of every conflict in the file, then redo the team's change where
+    # the template moved the code: (file, text before, text after).
+    redo: tuple[str, str, str]
+    # The team's edits that now live in another file: {line: new file}.
+    moved: dict[str, str]
+
+
+POOL_LINE = "database_pool_size: int = Field(default=20, ge=1)"
+EXPECTED_CONFLICTS: dict[str, ExpectedConflict] = {
+    f"{PACKAGE}/core/settings.py": ExpectedConflict(
+        reason="0.3.0 moved the database settings to db/settings.py",
+        redo=(f"{PACKAGE}/db/settings.py", "database_pool_size: int = Field(default=10, ge=1)", POOL_LINE),
+        moved={POOL_LINE: f"{PACKAGE}/db/settings.py"},
     ),
 }
+CONFLICT = re.compile(r"^<<<<<<< [^\n]*\n(.*?)^=======\n(.*?)^>>>>>>> [^\n]*\n", re.DOTALL | re.MULTILINE)
+
+
+def resolve_as_the_changelog_says(service: Path, relative: str, conflict: ExpectedConflict) -> None:
+    path = service / relative
+    path.write_text(CONFLICT.sub(lambda match: match.group(2), path.read_text(encoding="utf-8")), encoding="utf-8")
+    target, before, after = conflict.redo
+    replace_once(service / target, before, after)
 
 
 @dataclass(frozen=True)
@@ -321,8 +343,7 @@ def team_edits(project: Path) -> dict[str, list[str]]:
     paragraph = "## On call\n\nThe team's on-call rota and runbooks live in the wiki, page `my-service/on-call`.\n"
     readme.write_text(readme.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + paragraph, encoding="utf-8")
     settings = package / "core" / "settings.py"
-    pool = "database_pool_size: int = Field(default=20, ge=1)"
-    replace_once(settings, "database_pool_size: int = Field(default=10, ge=1)", pool)
+    replace_once(settings, "database_pool_size: int = Field(default=10, ge=1)", POOL_LINE)
     return {
         f"{PACKAGE}/items/models.py": ["TAG_MAX_LENGTH = 50", tag_column.strip()],
         f"{PACKAGE}/items/schemas.py": [
@@ -336,7 +357,7 @@ def team_edits(project: Path) -> dict[str, list[str]]:
         f"{PACKAGE}/items/router.py": ['"/{item_id}/name"', "async def get_item_name(", "    ItemName,"],
         "README.md": [paragraph.splitlines()[-1]],
         "tests/api/test_openapi.py": ['"getItemName",'],
-        f"{PACKAGE}/core/settings.py": [pool],
+        f"{PACKAGE}/core/settings.py": [POOL_LINE],
     }
 
 
@@ -381,6 +402,13 @@ def test_update_from_previous_release_keeps_team_edits_and_passes_checks(
         problems.append(f"conflicts in files the team did not touch: {', '.join(untouched)}")
     if touched:
         problems.append(f"conflicts in files the team edited (not in EXPECTED_CONFLICTS): {', '.join(touched)}")
+    for relative in conflicted:
+        if relative in EXPECTED_CONFLICTS and relative in expected:
+            conflict = EXPECTED_CONFLICTS[relative]
+            resolve_as_the_changelog_says(service, relative, conflict)
+            for line, target in conflict.moved.items():
+                expected[relative].remove(line)
+                expected.setdefault(target, []).append(line)
     for relative, lines in expected.items():
         path = service / relative
         text = path.read_text(encoding="utf-8") if path.exists() else ""
