@@ -160,6 +160,8 @@ def test_update_can_change_an_answer(template_v1: Path, service: Path) -> None:
 PACKAGE = "src/my_service"  # the default answers' package and resource (item / items)
 # The checks a team runs after an update (the service's CI commands that start with these).
 CHECKS = ("ruff check", "ruff format --check", "mypy", "lint-imports", "deptry", "alembic upgrade", "pytest")
+
+
 # Conflicts the template's own changes make inevitable in a file the team also edited, and what the
 # team does about them (CHANGELOG "To do", docs/updating.md).  The test does the same: it resolves
 # each one as the CHANGELOG says, then runs the service's checks.
