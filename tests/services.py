@@ -30,8 +30,10 @@ import asyncio
 import os
 import re
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from tests.matrix import Combination, services_of
@@ -70,18 +72,19 @@ async def _postgres_admin(admin_url: str, statement: str) -> None:
 @contextmanager
 def postgres_database(label: str) -> Iterator[dict[str, str]]:
     """A fresh PostgreSQL database, dropped (``WITH (FORCE)``) afterwards."""
-    admin_url = service_url("HARNESS_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = unique_name(label)
-    try:
-        asyncio.run(_postgres_admin(admin_url, f'CREATE DATABASE "{name}"'))
-    except OSError as error:
-        raise RuntimeError(f"PostgreSQL is not reachable at {admin_url} (set HARNESS_POSTGRES_URL): {error}") from error
-    try:
-        url = _with_path(admin_url, name, scheme="postgresql+asyncpg")
-        # The service's own database, and the server its tests create their databases on.
-        yield {"DATABASE_URL": url, "TEST_DATABASE_URL": url}
-    finally:
-        asyncio.run(_postgres_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with throwaway_database(
+        label,
+        ServerDatabase(
+            server="PostgreSQL",
+            variable="HARNESS_POSTGRES_URL",
+            default_url="postgresql://postgres@127.0.0.1:5432/postgres",
+            scheme="postgresql+asyncpg",
+            create='CREATE DATABASE "{name}"',
+            drop='DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+            run=_postgres_admin,
+        ),
+    ) as env:
+        yield env
 
 
 # -- MariaDB / MySQL ---------------------------------------------------------------------------
@@ -110,18 +113,57 @@ def mysql_database(label: str) -> Iterator[dict[str, str]]:
     """A fresh MariaDB/MySQL database (``utf8mb4``, binary collation), dropped afterwards."""
     import asyncmy.errors
 
-    admin_url = service_url("HARNESS_MYSQL_URL", "mysql://root@127.0.0.1:3306/mysql")
+    with throwaway_database(
+        label,
+        ServerDatabase(
+            server="MariaDB/MySQL",
+            variable="HARNESS_MYSQL_URL",
+            default_url="mysql://root@127.0.0.1:3306/mysql",
+            scheme="mysql+asyncmy",
+            create="CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+            drop="DROP DATABASE IF EXISTS `{name}`",
+            run=_mysql_admin,
+            unreachable=(OSError, asyncmy.errors.OperationalError),
+        ),
+    ) as env:
+        yield env
+
+
+# -- one throwaway database on a server ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServerDatabase:
+    """How to make and drop a database on one kind of server (``{name}`` in the statements)."""
+
+    server: str
+    variable: str
+    default_url: str
+    scheme: str
+    create: str
+    drop: str
+    run: Callable[[str, str], Coroutine[Any, Any, None]]
+    unreachable: tuple[type[BaseException], ...] = (OSError,)
+
+
+@contextmanager
+def throwaway_database(label: str, kind: ServerDatabase) -> Iterator[dict[str, str]]:
+    """A database of its own for ``label`` on the server ``kind.variable`` names, dropped afterwards.
+
+    Yields the service's own ``DATABASE_URL`` and the ``TEST_DATABASE_URL`` its tests create their
+    databases on.
+    """
+    admin_url = service_url(kind.variable, kind.default_url)
     name = unique_name(label)
     try:
-        asyncio.run(_mysql_admin(admin_url, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
-    except (OSError, asyncmy.errors.OperationalError) as error:
-        raise RuntimeError(f"MariaDB/MySQL is not reachable at {admin_url} (set HARNESS_MYSQL_URL): {error}") from error
+        asyncio.run(kind.run(admin_url, kind.create.format(name=name)))
+    except kind.unreachable as error:
+        raise RuntimeError(f"{kind.server} is not reachable at {admin_url} (set {kind.variable}): {error}") from error
     try:
-        url = _with_path(admin_url, name, scheme="mysql+asyncmy")
-        # The service's own database, and the server its tests create their databases on.
+        url = _with_path(admin_url, name, scheme=kind.scheme)
         yield {"DATABASE_URL": url, "TEST_DATABASE_URL": url}
     finally:
-        asyncio.run(_mysql_admin(admin_url, f"DROP DATABASE IF EXISTS `{name}`"))
+        asyncio.run(kind.run(admin_url, kind.drop.format(name=name)))
 
 
 # -- the table -----------------------------------------------------------------------------------
