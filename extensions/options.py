@@ -226,6 +226,8 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
         rewrites = [(prefix, database.scheme) for prefix in database.accepted_prefixes]
         rewrites += [(prefix, sqlite.scheme) for prefix in sqlite.accepted_prefixes if database is not sqlite]
         values["url_rewrites"] = [(f"{prefix}://", f"{scheme}://") for prefix, scheme in rewrites]
+        # db/<backend>.py modules: the database's own and SQLite's (db/backends.py lists them).
+        values["database_backends"] = sorted({database.key, sqlite.key})
     if isinstance(package, str) and package and database:
         values["default_database_url"] = database.default_url.format(package=package)
         values["compose_database_url"] = database.compose_url.format(package=package)
