@@ -6,8 +6,10 @@ Which services a combination needs is not decided here: ``services(answers)`` of
 GitHub matrix (each job starts only those containers).  ``SERVICES`` maps each
 name to a provisioner: a context manager that gets a label unique to the
 combination and yields the environment variables the project's commands get
-(``DATABASE_URL``...).  Each combination gets its own database (a unique name,
-dropped afterwards) so parallel runs never collide.
+(``DATABASE_URL``...).  Each combination gets its own isolation on the shared
+servers so parallel runs never collide: a database (a unique name, dropped
+afterwards) on PostgreSQL and MariaDB/MySQL, a key prefix (its keys deleted
+afterwards) on Redis, a vhost (deleted afterwards) on RabbitMQ.
 
 Where a service lives is read from the environment, so CI can point elsewhere:
 
@@ -16,6 +18,9 @@ Where a service lives is read from the environment, so CI can point elsewhere:
 ``HARNESS_MYSQL_URL``     ``mysql://root@127.0.0.1:3306/mysql``
 ``HARNESS_REDIS_URL``     ``redis://127.0.0.1:6379``
 ``HARNESS_AMQP_URL``      ``amqp://guest:guest@127.0.0.1:5672/``
+``HARNESS_RABBITMQ_API``  unset: ``http://<user>:<password>@<host>:15672``
+                          of ``HARNESS_AMQP_URL`` if it answers, else
+                          ``rabbitmqctl``
 ========================  ==============================================
 
 To add a service: name it in an option row of extensions/options.py, write a
@@ -27,14 +32,21 @@ walks through it.
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import os
 import re
+import shutil
+import socket
+import subprocess
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Callable, Coroutine, Iterator, Mapping
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from tests.matrix import Combination, services_of
 
@@ -129,6 +141,226 @@ def mysql_database(label: str) -> Iterator[dict[str, str]]:
         yield env
 
 
+# -- Redis ---------------------------------------------------------------------------------------
+
+
+def _glob_escape(text: str) -> str:
+    """``text`` as a literal in a Redis ``MATCH`` pattern."""
+    return re.sub(r"([\\*?\[\]])", r"\\\1", text)
+
+
+def delete_keys(client: Any, prefix: str, batch: int = 500) -> int:
+    """Delete every key starting with ``prefix`` (``SCAN`` + ``DEL``, never ``FLUSHDB``); how many."""
+    deleted = 0
+    keys: list[bytes] = []
+    for key in client.scan_iter(match=_glob_escape(prefix) + "*", count=batch):
+        keys.append(key)
+        if len(keys) >= batch:
+            deleted += int(client.delete(*keys))
+            keys.clear()
+    if keys:
+        deleted += int(client.delete(*keys))
+    return deleted
+
+
+@contextmanager
+def redis_database(label: str) -> Iterator[dict[str, str]]:
+    """A key prefix of its own on the Redis server: ``h_<label>_<random>:``, its keys deleted afterwards.
+
+    Not a logical database number: there are 16 of them, shared by every run on the server. The
+    project gets the server (``REDIS_URL``, as ``HARNESS_REDIS_URL`` gives it) and the prefix
+    (``REDIS_KEY_PREFIX``) every key it writes must start with.
+    """
+    import redis
+
+    url = service_url("HARNESS_REDIS_URL", "redis://127.0.0.1:6379")
+    prefix = unique_name(label) + ":"
+    client = redis.Redis.from_url(url, socket_connect_timeout=10, socket_timeout=30)
+    try:
+        client.ping()
+    except (OSError, redis.exceptions.RedisError) as error:
+        client.close()
+        raise RuntimeError(f"Redis is not reachable at {url} (set HARNESS_REDIS_URL): {error}") from error
+    try:
+        yield {"REDIS_URL": url, "REDIS_KEY_PREFIX": prefix}
+    finally:
+        try:
+            delete_keys(client, prefix)
+        finally:
+            client.close()
+
+
+# -- RabbitMQ ------------------------------------------------------------------------------------
+
+# Where rabbitmqctl is looked for when it is not on PATH (Debian/Ubuntu's rabbitmq-server package).
+RABBITMQCTL_FALLBACK = "/usr/sbin/rabbitmqctl"
+
+
+@dataclass(frozen=True)
+class _Amqp:
+    url: str
+    host: str
+    port: int
+    user: str
+    password: str
+
+    @classmethod
+    def parse(cls, url: str) -> _Amqp:
+        parts = urlsplit(url)
+        return cls(
+            url=url,
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or (5671 if parts.scheme == "amqps" else 5672),
+            user=unquote(parts.username or "guest"),
+            password=unquote(parts.password or "guest"),
+        )
+
+    def with_vhost(self, vhost: str) -> str:
+        # The vhost is the whole path, percent-encoded ("/" itself would be "%2F").
+        return _with_path(self.url, quote(vhost, safe=""))
+
+
+class _ManagementApi:
+    """Vhosts through the management plugin's HTTP API (``HARNESS_RABBITMQ_API``)."""
+
+    def __init__(self, base: str, amqp: _Amqp) -> None:
+        parts = urlsplit(base)
+        netloc = f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname or ""
+        self.base = urlunsplit((parts.scheme, netloc, parts.path, "", "")).rstrip("/")  # no credentials
+        self.name = f"the management API at {self.base}"
+        user = unquote(parts.username) if parts.username else amqp.user
+        password = unquote(parts.password) if parts.password else amqp.password
+        self.authorization = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+    def _request(self, method: str, path: str, body: object = None, missing_ok: bool = False) -> None:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Authorization", self.authorization)
+        request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=30):
+                pass
+        except urllib.error.HTTPError as error:
+            if not (missing_ok and error.code == 404):
+                raise RuntimeError(f"{method} {path}: HTTP {error.code} {error.reason}") from error
+
+    def answers(self) -> bool:
+        try:
+            self._request("GET", "/api/overview")
+        except (OSError, RuntimeError):
+            return False
+        return True
+
+    def add(self, vhost: str, user: str) -> None:
+        self._request("PUT", f"/api/vhosts/{quote(vhost, safe='')}", {})
+        self._request(
+            "PUT",
+            f"/api/permissions/{quote(vhost, safe='')}/{quote(user, safe='')}",
+            {"configure": ".*", "write": ".*", "read": ".*"},
+        )
+
+    def delete(self, vhost: str) -> None:
+        self._request("DELETE", f"/api/vhosts/{quote(vhost, safe='')}", missing_ok=True)
+
+
+class _Rabbitmqctl:
+    """Vhosts through ``rabbitmqctl`` on this machine (needs the node's Erlang cookie: usually root)."""
+
+    def __init__(self, executable: str) -> None:
+        self.executable = executable
+        self.name = executable
+
+    def _run(self, *args: str) -> None:
+        result = subprocess.run(
+            [self.executable, "-q", *args], capture_output=True, text=True, timeout=120, check=False
+        )
+        if result.returncode != 0:
+            output = (result.stderr or result.stdout).strip().splitlines()
+            raise RuntimeError(f"rabbitmqctl {args[0]} exited {result.returncode}: {' '.join(output[-3:])}")
+
+    def add(self, vhost: str, user: str) -> None:
+        self._run("add_vhost", vhost)
+        self._run("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+
+    def delete(self, vhost: str) -> None:
+        self._run("delete_vhost", vhost)
+
+
+def _rabbitmqctl() -> str | None:
+    found = shutil.which("rabbitmqctl")
+    if found:
+        return found
+    return RABBITMQCTL_FALLBACK if os.access(RABBITMQCTL_FALLBACK, os.X_OK) else None
+
+
+async def _amqp_check(url: str) -> None:
+    import aio_pika
+
+    connection = await aio_pika.connect(url, timeout=10)
+    await connection.close()
+
+
+@contextmanager
+def rabbitmq_vhost(label: str) -> Iterator[dict[str, str]]:
+    """A vhost of its own on the RabbitMQ server (``h_<label>_<random>``), deleted afterwards.
+
+    Made through the management API when ``HARNESS_RABBITMQ_API`` is set or the default one
+    (port 15672 of ``HARNESS_AMQP_URL``'s host) answers, else through ``rabbitmqctl`` (on PATH or
+    /usr/sbin), which only reaches a node on this machine.  The user of ``HARNESS_AMQP_URL`` gets
+    every permission on it; the project gets ``AMQP_URL``, the same URL with the vhost as its path.
+    """
+    amqp = _Amqp.parse(service_url("HARNESS_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"))
+    try:
+        socket.create_connection((amqp.host, amqp.port), timeout=10).close()
+    except OSError as error:
+        raise RuntimeError(f"RabbitMQ is not reachable at {amqp.url} (set HARNESS_AMQP_URL): {error}") from error
+
+    api_url = os.environ.get("HARNESS_RABBITMQ_API", "")
+    backends: list[_ManagementApi | _Rabbitmqctl] = []
+    tried: list[str] = []
+    if api_url:
+        backends.append(_ManagementApi(api_url, amqp))
+    else:
+        default_api = _ManagementApi(f"http://{amqp.host}:15672", amqp)
+        if default_api.answers():
+            backends.append(default_api)
+        else:
+            tried.append(f"HARNESS_RABBITMQ_API: unset and nothing answers at {default_api.base}")
+    ctl = _rabbitmqctl()
+    if ctl is None:
+        tried.append(f"rabbitmqctl: not on PATH nor at {RABBITMQCTL_FALLBACK}")
+    elif amqp.host not in {"127.0.0.1", "localhost", "::1"}:
+        tried.append(f"rabbitmqctl: only reaches this machine, not {amqp.host}")
+    else:
+        backends.append(_Rabbitmqctl(ctl))
+
+    vhost = unique_name(label)
+    for backend in backends:
+        try:
+            backend.add(vhost, amqp.user)
+        except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+            tried.append(f"{backend.name}: {error}")
+            with suppress(OSError, RuntimeError, subprocess.SubprocessError):
+                backend.delete(vhost)  # whatever the failed attempt left
+            continue
+        try:
+            url = amqp.with_vhost(vhost)
+            try:
+                asyncio.run(_amqp_check(url))
+            except Exception as error:
+                raise RuntimeError(
+                    f"RabbitMQ vhost {vhost} made through {backend.name} but {amqp.url} cannot open it: {error}"
+                ) from error
+            yield {"AMQP_URL": url}
+        finally:
+            backend.delete(vhost)
+        return
+    raise RuntimeError(
+        f"cannot make a RabbitMQ vhost for {amqp.url}: set HARNESS_RABBITMQ_API to the management API "
+        "(http://user:password@host:15672) or run the harness where rabbitmqctl works (" + "; ".join(tried) + ")"
+    )
+
+
 # -- one throwaway database on a server ----------------------------------------------------------
 
 
@@ -172,7 +404,8 @@ def throwaway_database(label: str, kind: ServerDatabase) -> Iterator[dict[str, s
 SERVICES: Mapping[str, Provisioner] = {
     "postgresql": postgres_database,
     "mysql": mysql_database,
-    # Later options add one entry each, e.g. "redis": redis_database, "rabbitmq": rabbitmq_vhost.
+    "redis": redis_database,
+    "rabbitmq": rabbitmq_vhost,
 }
 
 

@@ -1,25 +1,42 @@
-"""The services table: which combinations need what (extensions/options.py), and a real database per combination."""
+"""The services table: which combinations need what (extensions/options.py), and real isolation per combination.
+
+A database of its own on PostgreSQL and MariaDB/MySQL, a key prefix on Redis, a vhost on RabbitMQ.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
+import os
 import re
+import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+import aio_pika
+import aio_pika.exceptions
 import asyncmy
 import asyncpg
 import pytest
+import redis
 import yaml
 
+from tests import services
 from tests.matrix import ROOT, Combination, options_module
 from tests.services import (
     SERVICES,
+    delete_keys,
     mysql_database,
     postgres_database,
     provisioned,
+    rabbitmq_vhost,
+    redis_database,
     service_url,
     services_for,
     unique_name,
@@ -194,6 +211,225 @@ def test_an_unreachable_mysql_server_is_a_clear_error(monkeypatch: pytest.Monkey
     expected = r"not reachable at mysql://root@127\.0\.0\.1:1/mysql \(set HARNESS_MYSQL_URL\)"
     with pytest.raises(RuntimeError, match=expected), mysql_database("harness-self-test-unreachable"):
         pytest.fail("no database without a server")
+
+
+# -- Redis ---------------------------------------------------------------------------------------
+
+
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(service_url("HARNESS_REDIS_URL", "redis://127.0.0.1:6379"))
+
+
+def test_redis_prefix_isolates_and_its_keys_are_deleted() -> None:
+    client = _redis()
+    outside = [unique_name("harness-self-test-outside"), unique_name("harness-self-test-outside") + ":kept"]
+    try:
+        client.set(outside[0], "kept")
+        client.set(outside[1], "kept")
+        with redis_database("harness-self-test") as env, redis_database("harness-self-test") as other:
+            assert set(env) == {"REDIS_URL", "REDIS_KEY_PREFIX"}
+            assert env["REDIS_URL"] == service_url("HARNESS_REDIS_URL", "redis://127.0.0.1:6379"), "the server"
+            prefix = env["REDIS_KEY_PREFIX"]
+            assert re.fullmatch(r"h_harness_self_test_[0-9a-f]{12}:", prefix)
+            assert prefix != other["REDIS_KEY_PREFIX"], "two combinations never share a prefix"
+            project = redis.Redis.from_url(env["REDIS_URL"])
+            pipe = project.pipeline(transaction=False)
+            for number in range(1234):  # more than one SCAN/DEL batch
+                pipe.set(f"{prefix}item:{number}", number)
+            pipe.rpush(f"{prefix}queue", "job")
+            pipe.set(other["REDIS_KEY_PREFIX"] + "theirs", 1)
+            pipe.set(prefix[:-1] + "x", "same text, no colon: not under the prefix")
+            pipe.execute()
+            project.close()
+            assert client.get(f"{prefix}item:7") == b"7", "usable with the URL it is given"
+            sibling = prefix[:-1] + "x"
+        assert client.exists(sibling) == 1, "a key outside the prefix is untouched"
+        assert list(client.scan_iter(match=prefix + "*")) == [], "every key under the prefix is deleted"
+        assert list(client.scan_iter(match=other["REDIS_KEY_PREFIX"] + "*")) == [], "the other's too, on its exit"
+        assert client.get(outside[0]) == b"kept"
+        assert client.get(outside[1]) == b"kept"
+        client.delete(sibling)
+    finally:
+        client.delete(*outside)
+        client.close()
+
+
+def _fail_inside_a_redis_prefix(client: redis.Redis, prefixes: list[str]) -> None:
+    with redis_database("harness-self-test-failing") as env:
+        prefixes.append(env["REDIS_KEY_PREFIX"])
+        client.set(prefixes[0] + "left", 1)
+        raise ZeroDivisionError
+
+
+def test_redis_keys_are_deleted_when_the_body_fails() -> None:
+    client = _redis()
+    prefixes: list[str] = []
+    with pytest.raises(ZeroDivisionError):
+        _fail_inside_a_redis_prefix(client, prefixes)
+    assert prefixes
+    assert client.exists(prefixes[0] + "left") == 0
+    client.close()
+
+
+def test_delete_keys_takes_the_prefix_literally() -> None:
+    client = _redis()
+    base = unique_name("harness-self-test-glob")
+    glob_like = f"{base}[ab]*?:"
+    try:
+        client.set(f"{glob_like}mine", 1)
+        client.set(f"{base}a-not-mine", 1)  # would match [ab]* as a pattern
+        assert delete_keys(client, glob_like) == 1
+        assert client.exists(f"{base}a-not-mine") == 1
+    finally:
+        client.delete(f"{base}a-not-mine", f"{glob_like}mine")
+        client.close()
+
+
+def test_an_unreachable_redis_server_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HARNESS_REDIS_URL", "redis://127.0.0.1:1")
+    expected = r"Redis is not reachable at redis://127\.0\.0\.1:1 \(set HARNESS_REDIS_URL\)"
+    with pytest.raises(RuntimeError, match=expected), redis_database("harness-self-test-unreachable"):
+        pytest.fail("no prefix without a server")
+
+
+# -- RabbitMQ ------------------------------------------------------------------------------------
+
+
+async def _round_trip(url: str) -> bytes:
+    """Declare a queue on the vhost of ``url``, publish one message to it and consume it."""
+    connection = await aio_pika.connect(url, timeout=10)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue("harness-self-test", auto_delete=True)
+        await channel.default_exchange.publish(aio_pika.Message(b"hello"), routing_key=queue.name)
+        async with queue.iterator(timeout=10) as messages:
+            async for message in messages:
+                async with message.process():
+                    return message.body
+    raise AssertionError("no message")
+
+
+async def _connect(url: str) -> None:
+    connection = await aio_pika.connect(url, timeout=10)
+    await connection.close()
+
+
+def _vhost(url: str) -> str:
+    return unquote(urlsplit(url).path[1:])
+
+
+def test_rabbitmq_vhost_is_made_usable_and_deleted() -> None:
+    amqp = service_url("HARNESS_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    with rabbitmq_vhost("harness-self-test") as env, rabbitmq_vhost("harness-self-test") as other:
+        url = env["AMQP_URL"]
+        assert set(env) == {"AMQP_URL"}
+        assert re.fullmatch(r"h_harness_self_test_[0-9a-f]{12}", _vhost(url))
+        assert urlsplit(url).netloc == urlsplit(amqp).netloc, "the account and server of HARNESS_AMQP_URL"
+        assert url != other["AMQP_URL"], "two combinations never share a vhost"
+        assert asyncio.run(_round_trip(url)) == b"hello", "declare, publish and consume on its own vhost"
+    for gone in (url, other["AMQP_URL"]):
+        with pytest.raises(aio_pika.exceptions.AMQPError):
+            asyncio.run(_connect(gone))
+
+
+def _fail_inside_a_vhost(urls: list[str]) -> None:
+    with rabbitmq_vhost("harness-self-test-failing") as env:
+        urls.append(env["AMQP_URL"])
+        asyncio.run(_connect(urls[0]))
+        raise ZeroDivisionError
+
+
+def test_rabbitmq_vhost_is_deleted_when_the_body_fails() -> None:
+    urls: list[str] = []
+    with pytest.raises(ZeroDivisionError):
+        _fail_inside_a_vhost(urls)
+    assert urls
+    with pytest.raises(aio_pika.exceptions.AMQPError):
+        asyncio.run(_connect(urls[0]))
+
+
+class _FakeManagementApi(BaseHTTPRequestHandler):
+    """The management API's vhost and permission calls, done with rabbitmqctl; records each request."""
+
+    requests: list[tuple[str, str, str, Any]]
+    ctl: str
+    env: dict[str, str]  # the test's PATH hides rabbitmqctl from the provisioner, not from this server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body: dict[str, str] = json.loads(self.rfile.read(length)) if length else {}
+        auth = base64.b64decode(self.headers.get("Authorization", "Basic ").split()[1]).decode()
+        self.requests.append((self.command, self.path, auth, body))
+        parts = [unquote(part) for part in self.path.split("/")[2:]]
+        if self.command == "GET" and parts == ["overview"]:
+            command: list[str] = []
+        elif self.command == "PUT" and parts[0] == "vhosts":
+            command = ["add_vhost", parts[1]]
+        elif self.command == "PUT" and parts[0] == "permissions":
+            command = ["set_permissions", "-p", parts[1], parts[2], body["configure"], body["write"], body["read"]]
+        elif self.command == "DELETE" and parts[0] == "vhosts":
+            command = ["delete_vhost", parts[1]]
+        else:
+            self.send_response(404)
+            self.end_headers()
+            return
+        if command:
+            subprocess.run([self.ctl, "-q", *command], check=True, capture_output=True, timeout=120, env=self.env)
+        self.send_response(204 if self.command == "DELETE" else 201)
+        self.end_headers()
+
+    do_GET = do_PUT = do_DELETE = _handle
+
+
+def test_rabbitmq_vhost_through_the_management_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    ctl = services._rabbitmqctl()
+    assert ctl, "rabbitmqctl does the fake API's work here"
+    requests: list[tuple[str, str, str, Any]] = []
+    handler = type("Handler", (_FakeManagementApi,), {"requests": requests, "ctl": ctl, "env": dict(os.environ)})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("HARNESS_RABBITMQ_API", f"http://admin:s%40cret@127.0.0.1:{server.server_address[1]}")
+        monkeypatch.setenv("PATH", "/nonexistent")
+        monkeypatch.setattr(services, "RABBITMQCTL_FALLBACK", "/nonexistent/rabbitmqctl")
+        with rabbitmq_vhost("harness-self-test-api") as env:
+            vhost = _vhost(env["AMQP_URL"])
+            assert asyncio.run(_round_trip(env["AMQP_URL"])) == b"hello"
+        with pytest.raises(aio_pika.exceptions.AMQPError):
+            asyncio.run(_connect(env["AMQP_URL"]))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert requests == [
+        ("PUT", f"/api/vhosts/{vhost}", "admin:s@cret", {}),
+        ("PUT", f"/api/permissions/{vhost}/guest", "admin:s@cret", {"configure": ".*", "write": ".*", "read": ".*"}),
+        ("DELETE", f"/api/vhosts/{vhost}", "admin:s@cret", {}),
+    ]
+
+
+def test_an_unreachable_rabbitmq_server_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HARNESS_AMQP_URL", "amqp://guest:guest@127.0.0.1:1/")
+    expected = r"RabbitMQ is not reachable at amqp://guest:guest@127\.0\.0\.1:1/ \(set HARNESS_AMQP_URL\)"
+    with pytest.raises(RuntimeError, match=expected), rabbitmq_vhost("harness-self-test-unreachable"):
+        pytest.fail("no vhost without a server")
+
+
+def test_no_way_to_make_a_vhost_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HARNESS_RABBITMQ_API", "http://guest:guest@127.0.0.1:1")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(services, "RABBITMQCTL_FALLBACK", str(tmp_path / "rabbitmqctl"))
+    with (
+        pytest.raises(RuntimeError, match=r"HARNESS_RABBITMQ_API.*rabbitmqctl") as error,
+        rabbitmq_vhost("harness-self-test-no-backend"),
+    ):
+        pytest.fail("no vhost without the API or rabbitmqctl")
+    message = str(error.value)
+    assert "the management API at http://127.0.0.1:1" in message, "what was tried, without the password"
+    assert "rabbitmqctl: not on PATH" in message
 
 
 # -- the GitHub combination job ------------------------------------------------------------------
