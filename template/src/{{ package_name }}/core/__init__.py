@@ -1,1 +1,1 @@
-"""Shared infrastructure: settings, database, errors, events, logging, HTTP plumbing."""
+"""What every part of the service shares: settings, errors, logging, the Plugin type."""
