@@ -23,9 +23,11 @@ from jinja2.runtime import Context
 Rule = tuple[Mapping[str, frozenset[str]], str]
 
 UNSUPPORTED: tuple[Rule, ...] = (
-    # Example (when the options exist):
-    # ({"orm": frozenset({"none"}), "database": frozenset({"postgresql"})},
-    #  "orm=none keeps data in memory; it cannot use database=postgresql."),
+    (
+        {"orm": frozenset({"none"}), "task_queue": frozenset({"arq", "celery", "taskiq"})},
+        "a task queue gets its jobs from a transactional outbox, which needs a database:"
+        " choose orm=sqlalchemy or orm=sqlmodel, or task_queue=none",
+    ),
 )
 
 

@@ -89,6 +89,7 @@ DEPENDENCY_IMPORT_NAMES = frozenset(
         "annotated_doc",
         "annotated_types",
         "anyio",
+        "arq",
         "ast_serialize",
         "asyncmy",
         "asyncpg",
@@ -143,6 +144,7 @@ DEPENDENCY_IMPORT_NAMES = frozenset(
         "pydantic",
         "pydantic_core",
         "pydantic_settings",
+        "redis",
         "pygments",
         "pyrate_limiter",
         "pytest",
@@ -203,6 +205,9 @@ PACKAGE_MODULE_NAMES = frozenset(
         "db",
         "memory",
         "plugins",
+        "outbox",
+        "webhooks",
+        "worker",
     }
 )
 # Class names the generated code defines beside the resource's own classes, and those its modules
@@ -213,6 +218,8 @@ RESERVED_CLASS_STEMS = frozenset(
     | {"conflict_error", "not_found_error", "event_publisher", "async_session"}
     | {"invalid_data_error", "database_unavailable_error"}
     | {"unit_of_work", "plugin", "recorded_events", "domain_event", "event_bus"}
+    | {"outbox_message", "outbox_relay", "webhook_delivery", "webhook_service", "webhook_event"}
+    | {"queue_settings", "webhook_settings", "circuit_breaker", "retry_policy", "job_context"}
 )
 
 _IRREGULAR_PLURALS = {

@@ -180,6 +180,99 @@ ORMS: dict[str, Orm] = {
     )
 }
 
+@dataclass(frozen=True)
+class Broker:
+    key: str
+    label: str
+    # The URL the service uses by default, in compose, and in the generated CI.
+    default_url: str
+    compose_url: str
+    ci_url: str
+    compose_partial: str = ""
+    ci_partial: str = ""
+    harness_service: str = ""
+    docs: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table outside the domains (the outbox...): ``<package>.<module>`` defines ``name``."""
+
+    module: str
+    name: str
+
+
+@dataclass(frozen=True)
+class TaskQueue:
+    key: str
+    label: str
+    # Requirements by broker key (a queue library names its broker's extra or plugin).
+    dependencies: dict[str, tuple[str, ...]]
+    # The import names of those requirements, which services and entry layers must not import.
+    modules: tuple[str, ...] = ()
+    # Infrastructure packages it brings (checked like core/ and db/).
+    packages: tuple[str, ...] = ()
+    plugins: tuple[Plugin, ...] = ()
+    settings: tuple[SettingsPart, ...] = ()
+    tables: tuple[Table, ...] = ()
+    # How to start the worker (README, compose).
+    worker_command: str = ""
+    worker_check: str = ""
+    docs: str = ""
+
+    @property
+    def brokers(self) -> tuple[str, ...]:
+        return tuple(self.dependencies)
+
+
+BROKERS: dict[str, Broker] = {
+    row.key: row
+    for row in (
+        Broker(
+            key="redis",
+            label="Redis",
+            default_url="redis://localhost:6379/0",
+            compose_url="redis://broker:6379/0",
+            ci_url="redis://localhost:6379/0",
+            compose_partial="includes/compose/redis.yaml.jinja",
+            ci_partial="includes/ci/redis.yaml.jinja",
+            harness_service="redis",
+            docs="Redis 6.2 or later (or Valkey)",
+        ),
+    )
+}
+
+_QUEUE_SETTINGS = (SettingsPart("worker.settings", "QueueSettings"), SettingsPart("webhooks.settings", "WebhookSettings"))
+_QUEUE_TABLES = (Table("outbox.models", "outbox_messages"), Table("webhooks.models", "webhook_deliveries"))
+_OUTBOX_PLUGIN = Plugin("outbox.plugin", "outbox_plugin")
+HTTPX = "httpx>=0.28.1,<0.29"
+
+TASK_QUEUES: dict[str, TaskQueue] = {
+    row.key: row
+    for row in (
+        TaskQueue(
+            key="none",
+            label="None (domain events handled in-process after commit)",
+            dependencies={},
+            docs="domain events are handled in-process after the commit; nothing to run beside the API",
+        ),
+        TaskQueue(
+            key="arq",
+            label="arq (asyncio jobs on Redis)",
+            dependencies={"redis": ("arq>=0.28.0,<0.29", HTTPX)},
+            modules=("arq",),
+            packages=("outbox",),
+            plugins=(_OUTBOX_PLUGIN,),
+            settings=_QUEUE_SETTINGS,
+            tables=_QUEUE_TABLES,
+            worker_command="python -m {package}.worker",
+            worker_check="python -m {package}.worker --check",
+            docs="arq workers on Redis; events reach them through a transactional outbox",
+        ),
+    )
+}
+
+
 # What every service installs, whatever the answers: the HTTP edge and the event bus first
 # (plugins installed later subscribe to it), the domains, then the probes.
 BASE_PLUGINS_FIRST = (Plugin("web.plugin", "web_plugin"), Plugin("events.plugin", "events_plugin"))
@@ -212,8 +305,18 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
     if orm is None:
         return {}
     database = DATABASES.get(str(answers.get("database", ""))) if orm.has_database else None
-    values: dict[str, Any] = {"orm_row": orm, "has_database": orm.has_database, "database_row": database}
-    requirements = [*BASE_DEPENDENCIES, *orm.dependencies, *([database.driver] if database else [])]
+    queue = TASK_QUEUES.get(str(answers.get("task_queue", "none")), TASK_QUEUES["none"])
+    broker = BROKERS.get(queue_broker(answers)) if queue.key != "none" else None
+    values: dict[str, Any] = {
+        "orm_row": orm,
+        "has_database": orm.has_database,
+        "database_row": database,
+        "task_queue_row": queue,
+        "broker_row": broker,
+        "has_task_queue": broker is not None,
+    }
+    queue_requirements = queue.dependencies.get(broker.key, ()) if broker else ()
+    requirements = [*BASE_DEPENDENCIES, *orm.dependencies, *([database.driver] if database else []), *queue_requirements]
     values["dependencies"] = sorted(requirements, key=_requirement_name)
     # The test suite falls back to SQLite files when no TEST_DATABASE_URL names a server.
     values["test_dependencies"] = [AIOSQLITE] if database and database.key != "sqlite" else []
@@ -233,13 +336,32 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
         values["compose_database_url"] = database.compose_url.format(package=package)
     if isinstance(plural, str) and plural:
         domain = Plugin(f"{plural}.plugin", f"{plural}_plugin")
-        plugins = (*BASE_PLUGINS_FIRST, *orm.plugins, domain, *BASE_PLUGINS_LAST)
+        plugins = (*BASE_PLUGINS_FIRST, *orm.plugins, *queue.plugins, domain, *BASE_PLUGINS_LAST)
         values["plugins"] = list(plugins)
-    values["settings_parts"] = list(orm.settings)
-    values["infrastructure_packages"] = sorted({*BASE_PACKAGES, orm.package})
-    values["compose_partials"] = [database.compose_partial] if database and database.compose_partial else []
-    values["ci_partials"] = [database.ci_partial] if database and database.ci_partial else []
+        # The domains' jobs (entry layers, like routers), registered by the worker.
+        values["job_modules"] = [f"{plural}.tasks"] if broker else []
+    values["settings_parts"] = [*orm.settings, *queue.settings]
+    values["tables"] = list(queue.tables)
+    values["infrastructure_packages"] = sorted({*BASE_PACKAGES, orm.package, *queue.packages})
+    values["forbidden_in_entry_layers"] = sorted({*orm.forbidden_in_services, *queue.modules})
+    rows = [row for row in (database, broker) if row is not None]
+    values["compose_partials"] = [row.compose_partial for row in rows if row.compose_partial]
+    values["ci_partials"] = [row.ci_partial for row in rows if row.ci_partial]
+    if isinstance(package, str) and package and broker:
+        values["default_broker_url"] = broker.default_url
+        values["compose_broker_url"] = broker.compose_url
+        values["worker_command"] = queue.worker_command.format(package=package)
+        values["worker_check"] = queue.worker_check.format(package=package)
     return values
+
+
+def queue_broker(answers: Mapping[str, Any]) -> str:
+    """The broker a task queue uses: the answer, or the only one the queue supports (arq: Redis)."""
+    queue = TASK_QUEUES.get(str(answers.get("task_queue", "none")))
+    if queue is None or not queue.brokers:
+        return ""
+    answered = str(answers.get("broker", ""))
+    return answered if answered in queue.brokers else queue.brokers[0]
 
 
 def services(answers: Mapping[str, Any]) -> list[str]:
@@ -250,4 +372,8 @@ def services(answers: Mapping[str, Any]) -> list[str]:
         database = DATABASES.get(str(answers.get("database", "")))
         if database is not None and database.harness_service:
             needed.append(database.harness_service)
+    queue = TASK_QUEUES.get(str(answers.get("task_queue", "none")))
+    broker = BROKERS.get(queue_broker(answers)) if queue is not None and queue.key != "none" else None
+    if broker is not None and broker.harness_service:
+        needed.append(broker.harness_service)
     return needed
