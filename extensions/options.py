@@ -338,8 +338,9 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
         domain = Plugin(f"{plural}.plugin", f"{plural}_plugin")
         plugins = (*BASE_PLUGINS_FIRST, *orm.plugins, *queue.plugins, domain, *BASE_PLUGINS_LAST)
         values["plugins"] = list(plugins)
-        # The domains' jobs (entry layers, like routers), registered by the worker.
-        values["job_modules"] = [f"{plural}.tasks"] if broker else []
+        # The domains' jobs (entry layers, like routers): each tasks.py's registry.
+        resource = answers.get("resource")
+        values["job_registries"] = [Plugin(f"{plural}.tasks", f"{resource}_jobs")] if broker else []
     values["settings_parts"] = [*orm.settings, *queue.settings]
     values["tables"] = list(queue.tables)
     values["infrastructure_packages"] = sorted({*BASE_PACKAGES, orm.package, *queue.packages})

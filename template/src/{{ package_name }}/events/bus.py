@@ -13,6 +13,7 @@ operation.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ logger = structlog.get_logger(__name__)
 
 @dataclass(frozen=True, kw_only=True)
 class DomainEvent:
+    # Unique per event: consumers outside the process use it as their idempotency key.
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
