@@ -78,6 +78,8 @@ BAD_ANSWERS: list[tuple[dict[str, Any], str, str]] = [
     ({"package_name": "stock", "resource_plural": "stock"}, "resource_plural", "must differ from package_name"),
     ({"database": "oracle"}, "database", "'oracle' is not in"),
     ({"orm": "peewee"}, "orm", "'peewee' is not in"),
+    ({"task_queue": "rq"}, "task_queue", "'rq' is not in"),
+    ({"orm": "none", "task_queue": "arq"}, "python_version", "transactional outbox, which needs a database"),
 ]
 
 
