@@ -168,8 +168,9 @@ def redis_database(label: str) -> Iterator[dict[str, str]]:
     """A key prefix of its own on the Redis server: ``h_<label>_<random>:``, its keys deleted afterwards.
 
     Not a logical database number: there are 16 of them, shared by every run on the server. The
-    project gets the server (``REDIS_URL``, as ``HARNESS_REDIS_URL`` gives it) and the prefix
-    (``REDIS_KEY_PREFIX``) every key it writes must start with.
+    project's tests get the server (``TEST_BROKER_URL``, as ``HARNESS_REDIS_URL`` gives it) and the
+    prefix (``TEST_QUEUE_PREFIX``) every queue name and key they make starts with (the generated
+    worker tests name their queues ``<TEST_QUEUE_PREFIX><package>-test-<random>``).
     """
     import redis
 
@@ -182,7 +183,7 @@ def redis_database(label: str) -> Iterator[dict[str, str]]:
         client.close()
         raise RuntimeError(f"Redis is not reachable at {url} (set HARNESS_REDIS_URL): {error}") from error
     try:
-        yield {"REDIS_URL": url, "REDIS_KEY_PREFIX": prefix}
+        yield {"TEST_BROKER_URL": url, "TEST_QUEUE_PREFIX": prefix}
     finally:
         try:
             delete_keys(client, prefix)
@@ -307,7 +308,9 @@ def rabbitmq_vhost(label: str) -> Iterator[dict[str, str]]:
     Made through the management API when ``HARNESS_RABBITMQ_API`` is set or the default one
     (port 15672 of ``HARNESS_AMQP_URL``'s host) answers, else through ``rabbitmqctl`` (on PATH or
     /usr/sbin), which only reaches a node on this machine.  The user of ``HARNESS_AMQP_URL`` gets
-    every permission on it; the project gets ``AMQP_URL``, the same URL with the vhost as its path.
+    every permission on it; the project gets ``AMQP_URL``, the same URL with the vhost as its path,
+    and the same again as ``TEST_BROKER_URL`` (the broker its tests use, as with Redis; a vhost
+    needs no queue prefix).
     """
     amqp = _Amqp.parse(service_url("HARNESS_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"))
     try:
@@ -351,7 +354,7 @@ def rabbitmq_vhost(label: str) -> Iterator[dict[str, str]]:
                 raise RuntimeError(
                     f"RabbitMQ vhost {vhost} made through {backend.name} but {amqp.url} cannot open it: {error}"
                 ) from error
-            yield {"AMQP_URL": url}
+            yield {"AMQP_URL": url, "TEST_BROKER_URL": url}
         finally:
             backend.delete(vhost)
         return

@@ -227,17 +227,17 @@ def test_redis_prefix_isolates_and_its_keys_are_deleted() -> None:
         client.set(outside[0], "kept")
         client.set(outside[1], "kept")
         with redis_database("harness-self-test") as env, redis_database("harness-self-test") as other:
-            assert set(env) == {"REDIS_URL", "REDIS_KEY_PREFIX"}
-            assert env["REDIS_URL"] == service_url("HARNESS_REDIS_URL", "redis://127.0.0.1:6379"), "the server"
-            prefix = env["REDIS_KEY_PREFIX"]
+            assert set(env) == {"TEST_BROKER_URL", "TEST_QUEUE_PREFIX"}
+            assert env["TEST_BROKER_URL"] == service_url("HARNESS_REDIS_URL", "redis://127.0.0.1:6379"), "the server"
+            prefix = env["TEST_QUEUE_PREFIX"]
             assert re.fullmatch(r"h_harness_self_test_[0-9a-f]{12}:", prefix)
-            assert prefix != other["REDIS_KEY_PREFIX"], "two combinations never share a prefix"
-            project = redis.Redis.from_url(env["REDIS_URL"])
+            assert prefix != other["TEST_QUEUE_PREFIX"], "two combinations never share a prefix"
+            project = redis.Redis.from_url(env["TEST_BROKER_URL"])
             pipe = project.pipeline(transaction=False)
             for number in range(1234):  # more than one SCAN/DEL batch
                 pipe.set(f"{prefix}item:{number}", number)
             pipe.rpush(f"{prefix}queue", "job")
-            pipe.set(other["REDIS_KEY_PREFIX"] + "theirs", 1)
+            pipe.set(other["TEST_QUEUE_PREFIX"] + "theirs", 1)
             pipe.set(prefix[:-1] + "x", "same text, no colon: not under the prefix")
             pipe.execute()
             project.close()
@@ -245,7 +245,7 @@ def test_redis_prefix_isolates_and_its_keys_are_deleted() -> None:
             sibling = prefix[:-1] + "x"
         assert client.exists(sibling) == 1, "a key outside the prefix is untouched"
         assert list(client.scan_iter(match=prefix + "*")) == [], "every key under the prefix is deleted"
-        assert list(client.scan_iter(match=other["REDIS_KEY_PREFIX"] + "*")) == [], "the other's too, on its exit"
+        assert list(client.scan_iter(match=other["TEST_QUEUE_PREFIX"] + "*")) == [], "the other's too, on its exit"
         assert client.get(outside[0]) == b"kept"
         assert client.get(outside[1]) == b"kept"
         client.delete(sibling)
@@ -256,7 +256,7 @@ def test_redis_prefix_isolates_and_its_keys_are_deleted() -> None:
 
 def _fail_inside_a_redis_prefix(client: redis.Redis, prefixes: list[str]) -> None:
     with redis_database("harness-self-test-failing") as env:
-        prefixes.append(env["REDIS_KEY_PREFIX"])
+        prefixes.append(env["TEST_QUEUE_PREFIX"])
         client.set(prefixes[0] + "left", 1)
         raise ZeroDivisionError
 
@@ -322,7 +322,8 @@ def test_rabbitmq_vhost_is_made_usable_and_deleted() -> None:
     amqp = service_url("HARNESS_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
     with rabbitmq_vhost("harness-self-test") as env, rabbitmq_vhost("harness-self-test") as other:
         url = env["AMQP_URL"]
-        assert set(env) == {"AMQP_URL"}
+        assert set(env) == {"AMQP_URL", "TEST_BROKER_URL"}
+        assert env["TEST_BROKER_URL"] == url, "the tests' broker is the vhost"
         assert re.fullmatch(r"h_harness_self_test_[0-9a-f]{12}", _vhost(url))
         assert urlsplit(url).netloc == urlsplit(amqp).netloc, "the account and server of HARNESS_AMQP_URL"
         assert url != other["AMQP_URL"], "two combinations never share a vhost"
