@@ -30,11 +30,14 @@ PINNED_USES = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
 
 
 def _workflow_combinations() -> list[Combination]:
-    """One combination per ``database`` answer (what changes the rendered workflow), default names."""
+    """One combination per ``database`` and per ``task_queue`` answer (what changes the rendered
+    workflow: its service containers), default names."""
     chosen: dict[Any, Combination] = {}
     for combination in Template().full():
-        chosen.setdefault(combination.data().get("database"), combination)
-    return list(chosen.values())
+        data = combination.data()
+        chosen.setdefault(("database", data.get("database")), combination)
+        chosen.setdefault(("task_queue", data.get("task_queue")), combination)
+    return list({combination.id: combination for combination in chosen.values()}.values())
 
 
 @pytest.fixture(scope="module")
