@@ -24,7 +24,7 @@ Rule = tuple[Mapping[str, frozenset[str]], str]
 
 UNSUPPORTED: tuple[Rule, ...] = (
     (
-        {"orm": frozenset({"none"}), "task_queue": frozenset({"arq"})},
+        {"orm": frozenset({"none"}), "task_queue": frozenset({"arq", "celery", "taskiq"})},
         "a task queue gets its jobs from a transactional outbox, which needs a database:"
         " choose orm=sqlalchemy or orm=sqlmodel, or task_queue=none",
     ),

@@ -188,6 +188,9 @@ class Broker:
     default_url: str
     compose_url: str
     ci_url: str
+    # The server the generated tests use when TEST_BROKER_URL is unset, and how to start one.
+    test_url: str = ""
+    start_hint: str = ""
     compose_partial: str = ""
     ci_partial: str = ""
     harness_service: str = ""
@@ -234,10 +237,25 @@ BROKERS: dict[str, Broker] = {
             default_url="redis://localhost:6379/0",
             compose_url="redis://broker:6379/0",
             ci_url="redis://localhost:6379/0",
+            test_url="redis://127.0.0.1:6379/0",
+            start_hint="docker run --rm -p 6379:6379 redis:7",
             compose_partial="includes/compose/redis.yaml.jinja",
             ci_partial="includes/ci/redis.yaml.jinja",
             harness_service="redis",
             docs="Redis 6.2 or later (or Valkey)",
+        ),
+        Broker(
+            key="rabbitmq",
+            label="RabbitMQ",
+            default_url="amqp://guest:guest@localhost:5672/",
+            compose_url="amqp://guest:guest@broker:5672/",
+            ci_url="amqp://guest:guest@localhost:5672/",
+            test_url="amqp://guest:guest@127.0.0.1:5672/",
+            start_hint="docker run --rm -p 5672:5672 rabbitmq:4",
+            compose_partial="includes/compose/rabbitmq.yaml.jinja",
+            ci_partial="includes/ci/rabbitmq.yaml.jinja",
+            harness_service="rabbitmq",
+            docs="RabbitMQ 3.13 or later",
         ),
     )
 }
@@ -268,6 +286,38 @@ TASK_QUEUES: dict[str, TaskQueue] = {
             worker_command="python -m {package}.worker",
             worker_check="python -m {package}.worker --check",
             docs="arq workers on Redis; events reach them through a transactional outbox",
+        ),
+        TaskQueue(
+            key="celery",
+            label="Celery (Redis or RabbitMQ)",
+            dependencies={
+                "redis": ("celery[redis]>=5.7.0,<5.8", HTTPX),
+                "rabbitmq": ("celery>=5.7.0,<5.8", HTTPX),
+            },
+            modules=("celery", "kombu"),
+            packages=("outbox",),
+            plugins=(_OUTBOX_PLUGIN,),
+            settings=_QUEUE_SETTINGS,
+            tables=_QUEUE_TABLES,
+            worker_command="python -m {package}.worker",
+            worker_check="python -m {package}.worker --check",
+            docs="Celery workers (and beat for the schedule); events reach them through a transactional outbox",
+        ),
+        TaskQueue(
+            key="taskiq",
+            label="Taskiq (asyncio; Redis or RabbitMQ)",
+            dependencies={
+                "redis": ("taskiq>=0.13.0,<0.14", "taskiq-redis>=1.2.4,<1.3", HTTPX),
+                "rabbitmq": ("taskiq>=0.13.0,<0.14", "taskiq-aio-pika>=0.6.1,<0.7", HTTPX),
+            },
+            modules=("taskiq",),
+            packages=("outbox",),
+            plugins=(_OUTBOX_PLUGIN,),
+            settings=_QUEUE_SETTINGS,
+            tables=_QUEUE_TABLES,
+            worker_command="python -m {package}.worker",
+            worker_check="python -m {package}.worker --check",
+            docs="Taskiq workers and scheduler; events reach them through a transactional outbox",
         ),
     )
 }

@@ -383,6 +383,15 @@ def benchmark(
                 f"{prefix}SECRET_KEY": secrets.token_urlsafe(36),  # 48 characters
                 f"{prefix}ALLOWED_HOSTS": "127.0.0.1",
                 f"{prefix}HOST": "127.0.0.1",
+                # A task queue's broker (the relay publishes each create's event to it).
+                **(
+                    {
+                        f"{prefix}BROKER_URL": services["TEST_BROKER_URL"],
+                        f"{prefix}QUEUE_NAME": services.get("TEST_QUEUE_PREFIX", "") + "bench",
+                    }
+                    if "TEST_BROKER_URL" in services
+                    else {}
+                ),
             },
         )
         subprocess.run(

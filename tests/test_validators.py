@@ -79,6 +79,7 @@ BAD_ANSWERS: list[tuple[dict[str, Any], str, str]] = [
     ({"database": "oracle"}, "database", "'oracle' is not in"),
     ({"orm": "peewee"}, "orm", "'peewee' is not in"),
     ({"task_queue": "rq"}, "task_queue", "'rq' is not in"),
+    ({"task_queue": "celery", "broker": "kafka"}, "broker", "'kafka' is not in"),
     ({"orm": "none", "task_queue": "arq"}, "python_version", "transactional outbox, which needs a database"),
 ]
 
