@@ -180,6 +180,7 @@ ORMS: dict[str, Orm] = {
     )
 }
 
+
 @dataclass(frozen=True)
 class Broker:
     key: str
@@ -260,7 +261,10 @@ BROKERS: dict[str, Broker] = {
     )
 }
 
-_QUEUE_SETTINGS = (SettingsPart("worker.settings", "QueueSettings"), SettingsPart("webhooks.settings", "WebhookSettings"))
+_QUEUE_SETTINGS = (
+    SettingsPart("worker.settings", "QueueSettings"),
+    SettingsPart("webhooks.settings", "WebhookSettings"),
+)
 _QUEUE_TABLES = (Table("outbox.models", "outbox_messages"), Table("webhooks.models", "webhook_deliveries"))
 _OUTBOX_PLUGIN = Plugin("outbox.plugin", "outbox_plugin")
 HTTPX = "httpx>=0.28.1,<0.29"
@@ -366,7 +370,8 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
         "has_task_queue": broker is not None,
     }
     queue_requirements = queue.dependencies.get(broker.key, ()) if broker else ()
-    requirements = [*BASE_DEPENDENCIES, *orm.dependencies, *([database.driver] if database else []), *queue_requirements]
+    driver = [database.driver] if database else []
+    requirements = [*BASE_DEPENDENCIES, *orm.dependencies, *driver, *queue_requirements]
     values["dependencies"] = sorted(requirements, key=_requirement_name)
     # The test suite falls back to SQLite files when no TEST_DATABASE_URL names a server.
     values["test_dependencies"] = [AIOSQLITE] if database and database.key != "sqlite" else []
