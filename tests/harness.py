@@ -49,7 +49,7 @@ from tests.matrix import PYTHON_QUESTION, ROOT, Combination, format_value
 
 HARNESS_DIR = Path(os.environ.get("HARNESS_DIR", ROOT / ".harness")).resolve()
 STEP_TIMEOUT = float(os.environ.get("HARNESS_STEP_TIMEOUT", "900"))
-OUTPUT_TAIL_LINES = 60
+OUTPUT_TAIL_LINES = int(os.environ.get("HARNESS_OUTPUT_LINES", "0")) or 60
 
 # Environment variables a project's checks must not inherit from whoever runs the harness.
 _SCRUBBED_PREFIXES = ("PYTEST_", "COV_CORE_", "MYPY", "RUFF_")
