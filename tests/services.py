@@ -170,7 +170,7 @@ def redis_database(label: str) -> Iterator[dict[str, str]]:
     Not a logical database number: there are 16 of them, shared by every run on the server. The
     project's tests get the server (``TEST_BROKER_URL``, as ``HARNESS_REDIS_URL`` gives it) and the
     prefix (``TEST_QUEUE_PREFIX``) every queue name and key they make starts with (the generated
-    worker tests name their queues ``<TEST_QUEUE_PREFIX><package>-test-<random>``).
+    worker tests name their queues ``<TEST_QUEUE_PREFIX>test-<random>``).
     """
     import redis
 
