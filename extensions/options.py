@@ -222,6 +222,8 @@ class TaskQueue:
     # How to start the worker (README, compose).
     worker_command: str = ""
     worker_check: str = ""
+    # When a job whose worker died runs again (the README says it).
+    redelivery: str = ""
     docs: str = ""
 
     @property
@@ -289,6 +291,7 @@ TASK_QUEUES: dict[str, TaskQueue] = {
             tables=_QUEUE_TABLES,
             worker_command="python -m {package}.worker",
             worker_check="python -m {package}.worker --check",
+            redelivery="once `JOB_TIMEOUT_SECONDS` (60) plus 10 seconds have passed",
             docs="arq workers on Redis; events reach them through a transactional outbox",
         ),
         TaskQueue(
@@ -305,6 +308,10 @@ TASK_QUEUES: dict[str, TaskQueue] = {
             tables=_QUEUE_TABLES,
             worker_command="python -m {package}.worker",
             worker_check="python -m {package}.worker --check",
+            redelivery=(
+                "at once on RabbitMQ (the dead worker's connection closes), on Redis"
+                " once `JOB_TIMEOUT_SECONDS` (60) plus 10 seconds have passed"
+            ),
             docs="Celery workers (and beat for the schedule); events reach them through a transactional outbox",
         ),
         TaskQueue(
@@ -321,6 +328,10 @@ TASK_QUEUES: dict[str, TaskQueue] = {
             tables=_QUEUE_TABLES,
             worker_command="python -m {package}.worker",
             worker_check="python -m {package}.worker --check",
+            redelivery=(
+                "at once on RabbitMQ (the dead worker's connection closes), on Redis"
+                " once `JOB_TIMEOUT_SECONDS` (60) plus 10 seconds have passed"
+            ),
             docs="Taskiq workers and scheduler; events reach them through a transactional outbox",
         ),
     )
