@@ -157,23 +157,41 @@ def rendered_projects(
 
 
 @pytest.fixture(scope="session")
-def shared_toolchain(rendered_projects: dict[str, Rendered]) -> Callable[[str], Toolchain]:
-    """The shared venv for an interpreter: every rendered project's dependencies, built once."""
-    requirements: set[str] = set()
+def shared_toolchain(rendered_projects: dict[str, Rendered]) -> Callable[..., Toolchain]:
+    """``shared_toolchain(python, project)``: a shared venv for an interpreter, built once.
+
+    One venv holds every rendered project's dependencies when they can be installed together.
+    When they cannot (two options pin one library apart: arq wants redis<6, Celery redis>=6.4),
+    each project gets the venv of its own requirements (shared by projects with the same ones).
+    """
+    requirements_of: dict[Path, frozenset[str]] = {}
     for rendered in rendered_projects.values():
         if not rendered.error:
             try:
-                requirements.update(project_requirements(rendered.project))
+                requirements_of[Path(rendered.project)] = frozenset(project_requirements(rendered.project))
             except (OSError, ValueError, KeyError, TypeError):  # that combination's "parse" check reports it
                 continue
-    built: dict[str, Toolchain] = {}
+    union = frozenset().union(*requirements_of.values())
+    built: dict[tuple[str, frozenset[str]], Toolchain] = {}
+    union_fails: set[str] = set()
 
-    def toolchain(python: str) -> Toolchain:
-        if python not in built:
+    def build(python: str, wanted: frozenset[str]) -> Toolchain:
+        if (python, wanted) not in built:
             HARNESS_DIR.mkdir(parents=True, exist_ok=True)
             with FileLock(HARNESS_DIR / "venv.lock"):
-                built[python] = ensure_shared_venv(requirements, python)
-        return built[python]
+                built[python, wanted] = ensure_shared_venv(wanted, python)
+        return built[python, wanted]
+
+    def toolchain(python: str, project: Path | str | None = None) -> Toolchain:
+        own = requirements_of.get(Path(project)) if project is not None else None
+        if python not in union_fails or own is None:
+            try:
+                return build(python, union)
+            except RuntimeError:
+                if own is None:
+                    raise
+                union_fails.add(python)
+        return build(python, own)
 
     return toolchain
 
@@ -182,13 +200,13 @@ def shared_toolchain(rendered_projects: dict[str, Rendered]) -> Callable[[str], 
 def default_project(
     rendered_projects: dict[str, Rendered],
     default_combination: Combination,
-    shared_toolchain: Callable[[str], Toolchain],
+    shared_toolchain: Callable[..., Toolchain],
 ) -> tuple[Path, Toolchain]:
     """The default combination, rendered, with the shared toolchain (for template-level tests)."""
     rendered = rendered_projects[default_combination.id]
     if rendered.error:
         pytest.fail(f"the default combination does not render: {rendered.error}", pytrace=False)
-    return rendered.project, shared_toolchain(python_for(default_combination))
+    return rendered.project, shared_toolchain(python_for(default_combination), rendered.project)
 
 
 # -- the slowest-combinations table -------------------------------------------------------------

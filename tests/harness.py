@@ -144,12 +144,14 @@ def run_copier(template: Path, destination: Path, data: Mapping[str, Any], tasks
     options: dict[str, Any] = {"defaults": True, "unsafe": True, "quiet": True, "vcs_ref": "HEAD"}
     options["skip_tasks"] = not tasks
     options.update(kwargs)
+    from plumbum import local  # copier's own: its tasks get plumbum's copy of the environment
+
     uv = find_uv() if tasks else None
     saved_path = os.environ.get("PATH", "")
-    if uv is not None:
-        os.environ["PATH"] = os.pathsep.join([str(Path(uv).parent), saved_path])
+    path = os.pathsep.join([str(Path(uv).parent), saved_path]) if uv is not None else saved_path
+    os.environ["PATH"] = path
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), local.env(PATH=path):
             warnings.simplefilter("ignore")
             copier.run_copy(str(template), str(destination), data=dict(data), **options)
     finally:
@@ -441,6 +443,9 @@ class Toolchain:
 
 
 SHARED_VENVS_KEPT = 2
+# A venv used this recently is never pruned: a run whose projects need venvs of their own
+# (conflicting requirements) uses several at once.
+SHARED_VENV_IN_USE_SECONDS = 6 * 3600
 
 
 def ensure_shared_venv(requirements: Iterable[str], python: str = sys.executable) -> Toolchain:
@@ -473,8 +478,10 @@ def _prune_shared_venvs(version: str) -> None:
         return stamp.stat().st_mtime if stamp.exists() else 0.0
 
     venvs = sorted(HARNESS_DIR.glob(f"venv-py{version}*"), key=last_used, reverse=True)
+    recently = time.time() - SHARED_VENV_IN_USE_SECONDS
     for stale in venvs[SHARED_VENVS_KEPT:]:
-        shutil.rmtree(stale, ignore_errors=True)
+        if last_used(stale) < recently:
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def _is_uv_sync(words: Sequence[str]) -> bool:

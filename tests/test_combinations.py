@@ -29,7 +29,7 @@ from tests.services import provisioned
 def test_combination(
     combination: Combination,
     rendered_projects: dict[str, Rendered],
-    shared_toolchain: Callable[[str], Toolchain],
+    shared_toolchain: Callable[..., Toolchain],
     record_timing: Callable[[str], None],
     pytestconfig: pytest.Config,
 ) -> None:
@@ -46,7 +46,7 @@ def test_combination(
             toolchain, timing.steps["install"] = isolated_toolchain(project, python)
         else:
             started = time.perf_counter()
-            toolchain = shared_toolchain(python)
+            toolchain = shared_toolchain(python, project)
             timing.steps["venv"] = time.perf_counter() - started
         started = time.perf_counter()
         with provisioned(combination) as services_env:

@@ -298,7 +298,8 @@ def test_real_matrix_json_services_follow_options() -> None:
     for combination, entry in zip(template.full(), document["include"], strict=True):
         assert entry["services"] == options_module().services(template.context(combination.as_dict()))
         database = combination.get("database")
-        queue = ["redis"] if combination.get("task_queue", "none") != "none" else []
+        task_queue = combination.get("task_queue", "none")
+        queue = [] if task_queue == "none" else [combination.get("broker", "redis")]
         if combination.get("orm", "sqlalchemy") == "none" or database == "sqlite":
             assert entry["services"] == queue
         if database in {"postgresql", "mysql"} and combination.get("orm", "sqlalchemy") != "none":
