@@ -222,8 +222,9 @@ class TaskQueue:
     # How to start the worker (README, compose).
     worker_command: str = ""
     worker_check: str = ""
-    # When a job whose worker died runs again (the README says it).
+    # When a job whose worker died runs again, and how to run several workers (the README).
     redelivery: str = ""
+    replicas: str = ""
     docs: str = ""
 
     @property
@@ -292,6 +293,7 @@ TASK_QUEUES: dict[str, TaskQueue] = {
             worker_command="python -m {package}.worker",
             worker_check="python -m {package}.worker --check",
             redelivery="once `JOB_TIMEOUT_SECONDS` (60) plus 10 seconds have passed",
+            replicas="run as many workers as you like: each scheduled run is taken by one of them",
             docs="arq workers on Redis; events reach them through a transactional outbox",
         ),
         TaskQueue(
@@ -312,6 +314,10 @@ TASK_QUEUES: dict[str, TaskQueue] = {
                 "at once on RabbitMQ (the dead worker's connection closes), on Redis"
                 " once `JOB_TIMEOUT_SECONDS` (60) plus 10 seconds have passed"
             ),
+            replicas=(
+                "the schedule (beat) runs inside each worker: start all but one with `--without-beat`,"
+                " or every worker with `--without-beat` and one `--beat-only` process"
+            ),
             docs="Celery workers (and beat for the schedule); events reach them through a transactional outbox",
         ),
         TaskQueue(
@@ -331,6 +337,10 @@ TASK_QUEUES: dict[str, TaskQueue] = {
             redelivery=(
                 "at once on RabbitMQ (the dead worker's connection closes), on Redis"
                 " once `JOB_TIMEOUT_SECONDS` (60) plus 10 seconds have passed"
+            ),
+            replicas=(
+                "the scheduler runs inside each worker: start all but one with `--without-schedule`,"
+                " or every worker with `--without-schedule` and one `--schedule-only` process"
             ),
             docs="Taskiq workers and scheduler; events reach them through a transactional outbox",
         ),
