@@ -324,7 +324,7 @@ TASK_QUEUES: dict[str, TaskQueue] = {
             key="taskiq",
             label="Taskiq (asyncio; Redis or RabbitMQ)",
             dependencies={
-                "redis": ("taskiq>=0.13.0,<0.14", "taskiq-redis>=1.2.4,<1.3", HTTPX),
+                "redis": ("taskiq>=0.13.0,<0.14", "taskiq-redis>=1.2.4,<1.3", "redis>=8.0.0,<9", HTTPX),
                 "rabbitmq": ("taskiq>=0.13.0,<0.14", "taskiq-aio-pika>=0.6.1,<0.7", HTTPX),
             },
             modules=("taskiq",),
