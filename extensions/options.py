@@ -292,7 +292,7 @@ TASK_QUEUES: dict[str, TaskQueue] = {
             tables=_QUEUE_TABLES,
             worker_command="python -m {package}.worker",
             worker_check="python -m {package}.worker --check",
-            redelivery="once `JOB_TIMEOUT_SECONDS` (60) plus 10 seconds have passed",
+            redelivery="once `JOB_TIMEOUT_SECONDS` (60) plus 15 seconds have passed",
             replicas="run as many workers as you like: each scheduled run is taken by one of them",
             docs="arq workers on Redis; events reach them through a transactional outbox",
         ),
