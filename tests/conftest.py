@@ -183,7 +183,9 @@ def shared_toolchain(rendered_projects: dict[str, Rendered]) -> Callable[..., To
         return built[python, wanted]
 
     def toolchain(python: str, project: Path | str | None = None) -> Toolchain:
-        own = requirements_of.get(Path(project)) if project is not None else None
+        own = None
+        if project is not None:  # a project of this run, or another one (a fuzzed rendering)
+            own = requirements_of.get(Path(project)) or frozenset(project_requirements(Path(project)))
         if python not in union_fails or own is None:
             try:
                 return build(python, union)

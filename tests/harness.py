@@ -208,9 +208,25 @@ def _text(path: Path) -> str | None:
         return None
 
 
+def _answers_with_template_syntax(project: Path) -> list[str]:
+    """The recorded answers that themselves hold ``{{``, ``{%`` or ``{#`` (user text, not leftovers)."""
+    answers_file = project / ".copier-answers.yml"
+    if not answers_file.is_file():
+        return []
+    try:
+        answers = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        return []
+    if not isinstance(answers, dict):
+        return []
+    return [value for value in answers.values() if isinstance(value, str) and LEFTOVER.search(value)]
+
+
 def leftover_template_syntax(project: Path) -> list[str]:
-    """``path:line: text`` for every line still holding Jinja syntax."""
+    """``path:line: text`` for every line still holding Jinja syntax (an answer's own text,
+    rendered as data, does not count)."""
     problems = []
+    answered = _answers_with_template_syntax(project)
     for path in project_files(project):
         text = _text(path)
         if text is None:
@@ -221,7 +237,7 @@ def leftover_template_syntax(project: Path) -> list[str]:
         if path.name.endswith(".jinja"):
             problems.append(f"{relative}: a .jinja file was copied instead of rendered")
         for number, line in enumerate(text.splitlines(), 1):
-            if LEFTOVER.search(line):
+            if LEFTOVER.search(functools.reduce(lambda rest, answer: rest.replace(answer, ""), answered, line)):
                 problems.append(f"{relative}:{number}: {line.strip()}")
     return problems
 

@@ -38,7 +38,7 @@ from hypothesis import HealthCheck, Phase, assume, event, example, given, settin
 from hypothesis import strategies as st
 
 from tests import fuzzing
-from tests.harness import LEFTOVER, Toolchain, report, run_copier, verify
+from tests.harness import LEFTOVER, Toolchain, python_for, report, run_copier, verify
 from tests.matrix import ROOT, Combination, Template, _import_path
 from tests.services import provisioned
 
@@ -67,21 +67,32 @@ DEEP_ANSWERS = fuzzing.answer_sets(st.deferred(_colliding_names), PAIRWISE, requ
 @dataclass(frozen=True)
 class FuzzSetup:
     template: Path
+    # The default project's tools (ruff for the fast tier) ...
     toolchain: Toolchain
     workdir: Path
+    # ... and, for the deep tier, a venv holding a rendered project's own requirements.
+    toolchain_of: Callable[[Path], Toolchain]
 
 
 @pytest.fixture(scope="session")
 def fuzz_setup(
     template_snapshot: Path,
     default_project: tuple[Path, Toolchain],
+    default_combination: Combination,
+    shared_toolchain: Callable[..., Toolchain],
     run_dir: Path,
 ) -> FuzzSetup:
     project, toolchain = default_project
     _COLLIDING[:] = fuzzing.colliding_names(fuzzing.identifiers(project))
     workdir = run_dir / "fuzz"
     workdir.mkdir(exist_ok=True)
-    return FuzzSetup(template_snapshot, toolchain, workdir)
+    python = python_for(default_combination)
+    return FuzzSetup(
+        template_snapshot,
+        toolchain,
+        workdir,
+        lambda rendered: shared_toolchain(python, rendered),
+    )
 
 
 @dataclass
@@ -224,9 +235,10 @@ def test_fuzzed_answers_pass_every_check(fuzz_setup: FuzzSetup, drawn: Any) -> N
             tempfile.TemporaryDirectory(prefix="fuzz-mypy-") as mypy_cache,
             provisioned(rendering.combination) as services_env,
         ):
-            steps = verify(project, fuzz_setup.toolchain, {**services_env, "MYPY_CACHE_DIR": mypy_cache})
+            toolchain = fuzz_setup.toolchain_of(project)
+            steps = verify(project, toolchain, {**services_env, "MYPY_CACHE_DIR": mypy_cache})
         package = str(fuzzing.answers_file(project)["package_name"])
-        imports = fuzzing.import_problems(project, fuzz_setup.toolchain, package)
+        imports = fuzzing.import_problems(project, toolchain, package)
         if imports or not all(step.ok for step in steps):
             message = report(project, steps) if not all(step.ok for step in steps) else ""
             if imports:
