@@ -85,7 +85,9 @@ def combo(session: nox.Session) -> None:
     if not session.posargs:
         session.error("give a combination: nox -s combo -- database=postgresql,python_version=3.12")
     install(session, "test")
-    combos = [f"--combo={arg}" for arg in session.posargs if not arg.startswith("-")]
+    # One argument may list several, separated by ";" (a GitHub job of the full matrix does).
+    given = [part for arg in session.posargs if not arg.startswith("-") for part in arg.split(";")]
+    combos = [f"--combo={part}" for part in given if part]
     extra = [arg for arg in session.posargs if arg.startswith("-")]
     pytest(session, "tests/test_combinations.py", *combos, *extra)
 

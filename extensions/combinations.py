@@ -28,6 +28,11 @@ UNSUPPORTED: tuple[Rule, ...] = (
         "a task queue gets its jobs from a transactional outbox, which needs a database:"
         " choose orm=sqlalchemy or orm=sqlmodel, or task_queue=none",
     ),
+    (
+        {"orm": frozenset({"none"}), "auth": frozenset({"jwt", "api_key"})},
+        "users and API keys must outlive the process, which needs a database:"
+        " choose orm=sqlalchemy or orm=sqlmodel, or auth=oidc (stateless) or auth=none",
+    ),
 )
 
 

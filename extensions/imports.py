@@ -12,7 +12,10 @@ The order is ruff's for one section with its default settings
 ``order-by-type = true``): ``import x`` statements before ``from x import y``
 statements, then by module name compared case-insensitively in natural order
 (runs of digits compare as numbers), then by the first imported name and its
-alias.  A statement may span several lines (a parenthesised member list).
+alias.  A statement may span several lines (a parenthesised member list).  A one-line
+``from x import a, b`` longer than the generated projects' line length (100) is wrapped as
+ruff wraps it: one member per line in parentheses, with a trailing comma, so a long package
+name never makes a block fail ``ruff check`` (E501, I001) or ``ruff format --check``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ _DIGITS = re.compile(r"\d+")
 _STATEMENT = re.compile(r"^(?:from|import)\s")
 _FROM = re.compile(r"^from\s+(\S+)\s+import\s+\(?\s*([\w.]+)(?:\s+as\s+(\w+))?")
 _IMPORT = re.compile(r"^import\s+([\w.]+)(?:\s+as\s+(\w+))?")
+_ONE_LINE_FROM = re.compile(r"^(from\s+\S+\s+import)\s+([^()\n]+)$")
+# The generated projects' ruff line-length (template/pyproject.toml.jinja).
+LINE_LENGTH = 100
 
 
 def natural_compare(left: str, right: str) -> int:
@@ -109,9 +115,19 @@ def import_key(statement: str) -> tuple[Any, ...]:
     raise ValueError(f"sorted_imports: {statement!r} is not an import statement")
 
 
+def wrapped(statement: str, line_length: int = LINE_LENGTH) -> str:
+    """``statement``, or one member per line when a one-line ``from`` import is too long."""
+    found = _ONE_LINE_FROM.match(statement)
+    if found is None or len(statement) <= line_length:
+        return statement
+    head, members = found.groups()
+    names = [member.strip() for member in members.split(",") if member.strip()]
+    return head + " (\n" + "".join(f"    {name},\n" for name in names) + ")"
+
+
 def sorted_imports(block: str) -> str:
     """``block``'s import statements in ruff's order (blank lines dropped, the final newline kept)."""
-    ordered = sorted(statements(block), key=import_key)
+    ordered = [wrapped(statement) for statement in sorted(statements(block), key=import_key)]
     return "\n".join(ordered) + ("\n" if block.endswith("\n") else "")
 
 
@@ -121,8 +137,8 @@ def import_section(block: str) -> str:
     For imports that only some answers bring (a feature's settings), placed right after
     the previous section: ``{% filter import_section %}...{% endfilter %}`` then a blank line.
     """
-    found = statements(block)
-    return "\n" + "\n".join(sorted(found, key=import_key)) + "\n" if found else ""
+    found = [wrapped(statement) for statement in sorted(statements(block), key=import_key)]
+    return "\n" + "\n".join(found) + "\n" if found else ""
 
 
 def sorted_names(names: list[str]) -> list[str]:

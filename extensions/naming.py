@@ -92,6 +92,7 @@ DEPENDENCY_IMPORT_NAMES = frozenset(
         "annotated_doc",
         "annotated_types",
         "anyio",
+        "argon2",
         "arq",
         "ast_serialize",
         "asyncmy",
@@ -99,10 +100,12 @@ DEPENDENCY_IMPORT_NAMES = frozenset(
         "billiard",
         "celery",
         "certifi",
+        "cffi",
         "cfgv",
         "charset_normalizer",
         "click",
         "coverage",
+        "cryptography",
         "deptry",
         "distlib",
         "dotenv",
@@ -128,6 +131,7 @@ DEPENDENCY_IMPORT_NAMES = frozenset(
         "importlinter",
         "iniconfig",
         "jsonschema_rs",
+        "jwt",
         "kombu",
         "librt",
         "mako",
@@ -147,7 +151,9 @@ DEPENDENCY_IMPORT_NAMES = frozenset(
         "platformdirs",
         "pluggy",
         "pre_commit",
+        "pwdlib",
         "py",
+        "pycparser",
         "pydantic",
         "pydantic_core",
         "pydantic_settings",
@@ -220,6 +226,9 @@ PACKAGE_MODULE_NAMES = frozenset(
         "outbox",
         "webhooks",
         "worker",
+        "auth",
+        "cli",
+        "scopes",
     }
 )
 # Class names the generated code defines beside the resource's own classes, and those its modules
@@ -232,6 +241,8 @@ RESERVED_CLASS_STEMS = frozenset(
     | {"unit_of_work", "plugin", "recorded_events", "domain_event", "event_bus"}
     | {"outbox_message", "outbox_relay", "webhook_delivery", "webhook_service", "webhook_event"}
     | {"queue_settings", "webhook_settings", "circuit_breaker", "retry_policy", "job_context"}
+    | {"principal", "token_settings", "api_key_settings"}
+    | {"oidc_settings", "not_authenticated_error", "permission_denied_error", "too_many_attempts_error"}
 )
 
 _IRREGULAR_PLURALS = {
@@ -750,6 +761,23 @@ def resource_plural_error(value: str, resource: str = "", package_name: str = ""
     return ""
 
 
+# What each auth choice brings into the package: a resource may not take these names.
+AUTH_OWN_NAMES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    # choice: (resources, plurals)
+    "jwt": (frozenset({"user", "refresh_token"}), frozenset({"users", "refresh_tokens"})),
+    "api_key": (frozenset({"api_key"}), frozenset({"api_keys"})),
+}
+
+
+def auth_name_error(value: str, resource: str = "", resource_plural: str = "") -> str:
+    """The resource may not take a name the auth choice ``value`` brings (jwt: users...)."""
+    resources, plurals = AUTH_OWN_NAMES.get(value, (frozenset(), frozenset()))
+    if resource in resources or resource_plural in plurals:
+        taken = ", ".join(sorted(plurals))
+        return f"auth={value} brings its own {taken}: name the resource differently or choose another auth."
+    return ""
+
+
 def email_error(value: str) -> str:
     too_long = _too_long(value, "author_email")
     if too_long:
@@ -784,6 +812,7 @@ FILTERS: dict[str, Any] = {
     "resource_error": resource_error,
     "resource_plural_error": resource_plural_error,
     "email_error": email_error,
+    "auth_name_error": auth_name_error,
 }
 
 

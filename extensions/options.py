@@ -348,6 +348,71 @@ TASK_QUEUES: dict[str, TaskQueue] = {
 }
 
 
+@dataclass(frozen=True)
+class Auth:
+    key: str
+    label: str
+    dependencies: tuple[str, ...] = ()
+    plugins: tuple[Plugin, ...] = ()
+    settings: tuple[SettingsPart, ...] = ()
+    tables: tuple[Table, ...] = ()
+    # The revisions of its own migrations (under template/migrations/versions/), in order.
+    migrations: tuple[str, ...] = ()
+    # Partials under includes/: the README section (get credentials, authorise in /docs, call
+    # the API) and the .env.example lines.
+    readme_partial: str = ""
+    env_partial: str = ""
+    docs: str = ""
+
+
+PYJWT = "pyjwt>=2.10.1,<3"
+_AUTH_PLUGIN = Plugin("auth.plugin", "auth_plugin")
+
+AUTHS: dict[str, Auth] = {
+    row.key: row
+    for row in (
+        Auth(
+            key="none",
+            label="None (an open API)",
+            docs="every route is open: for a service behind a gateway that authenticates, or a private network",
+        ),
+        Auth(
+            key="jwt",
+            label="JWT users (register, password login, access and refresh tokens)",
+            dependencies=(PYJWT, "pwdlib[argon2]>=0.2.1,<0.3"),
+            plugins=(_AUTH_PLUGIN, Plugin("users.plugin", "users_plugin")),
+            settings=(SettingsPart("auth.settings", "TokenSettings"),),
+            tables=(Table("users.models", "User"), Table("auth.models", "RefreshToken")),
+            migrations=("0004",),
+            readme_partial="includes/readme/auth-jwt.md.jinja",
+            env_partial="includes/env/auth-jwt.env.jinja",
+            docs="a users domain: register, OAuth2 password login, short access tokens, rotating refresh tokens",
+        ),
+        Auth(
+            key="api_key",
+            label="API keys (made by a command, sent as X-API-Key)",
+            plugins=(_AUTH_PLUGIN,),
+            settings=(SettingsPart("auth.settings", "ApiKeySettings"),),
+            tables=(Table("auth.models", "ApiKey"),),
+            migrations=("0004",),
+            readme_partial="includes/readme/auth-api_key.md.jinja",
+            env_partial="includes/env/auth-api_key.env.jinja",
+            docs="keys made by a command, shown once, stored hashed, with scopes, expiry and revocation",
+        ),
+        Auth(
+            key="oidc",
+            label="OIDC (bearer tokens of an external identity provider)",
+            dependencies=("pyjwt[crypto]>=2.10.1,<3", HTTPX),
+            plugins=(_AUTH_PLUGIN,),
+            settings=(SettingsPart("auth.settings", "OidcSettings"),),
+            readme_partial="includes/readme/auth-oidc.md.jinja",
+            env_partial="includes/env/auth-oidc.env.jinja",
+            docs="bearer tokens of your identity provider (Keycloak, Auth0, Entra ID...), checked against its keys",
+        ),
+    )
+}
+
+
 # What every service installs, whatever the answers: the HTTP edge and the event bus first
 # (plugins installed later subscribe to it), the domains, then the probes.
 BASE_PLUGINS_FIRST = (Plugin("web.plugin", "web_plugin"), Plugin("events.plugin", "events_plugin"))
@@ -372,6 +437,18 @@ def _requirement_name(requirement: str) -> str:
     return requirement.lower()
 
 
+def _unique_requirements(requirements: list[str]) -> list[str]:
+    """One requirement per distribution: the first listed (httpx is wanted by a queue and by oidc)."""
+    seen: set[str] = set()
+    unique = []
+    for requirement in requirements:
+        name = _requirement_name(requirement)
+        if name not in seen:
+            seen.add(name)
+            unique.append(requirement)
+    return unique
+
+
 def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
     """The values templates need for ``answers`` (only those whose inputs are answered)."""
     package = answers.get("package_name")
@@ -382,6 +459,7 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
     database = DATABASES.get(str(answers.get("database", ""))) if orm.has_database else None
     queue = TASK_QUEUES.get(str(answers.get("task_queue", "none")), TASK_QUEUES["none"])
     broker = BROKERS.get(queue_broker(answers)) if queue.key != "none" else None
+    auth = AUTHS.get(str(answers.get("auth", "none")), AUTHS["none"])
     values: dict[str, Any] = {
         "orm_row": orm,
         "has_database": orm.has_database,
@@ -389,11 +467,17 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
         "task_queue_row": queue,
         "broker_row": broker,
         "has_task_queue": broker is not None,
+        "auth_row": auth,
+        "has_auth": auth.key != "none",
+        # The revision the auth choice's migrations revise (the last of the others), and the
+        # one the records' created_by column is added by (after them).
+        "auth_migration_parent": "0003" if broker is not None else "0001",
     }
+    values["owner_migration_parent"] = auth.migrations[-1] if auth.migrations else values["auth_migration_parent"]
     queue_requirements = queue.dependencies.get(broker.key, ()) if broker else ()
     driver = [database.driver] if database else []
-    requirements = [*BASE_DEPENDENCIES, *orm.dependencies, *driver, *queue_requirements]
-    values["dependencies"] = sorted(requirements, key=_requirement_name)
+    requirements = [*BASE_DEPENDENCIES, *orm.dependencies, *driver, *queue_requirements, *auth.dependencies]
+    values["dependencies"] = sorted(_unique_requirements(requirements), key=_requirement_name)
     # The test suite falls back to SQLite files when no TEST_DATABASE_URL names a server.
     values["test_dependencies"] = [AIOSQLITE] if database and database.key != "sqlite" else []
     values["unimported_dependencies"] = sorted(
@@ -412,13 +496,13 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
         values["compose_database_url"] = database.compose_url.format(package=package)
     if isinstance(plural, str) and plural:
         domain = Plugin(f"{plural}.plugin", f"{plural}_plugin")
-        plugins = (*BASE_PLUGINS_FIRST, *orm.plugins, *queue.plugins, domain, *BASE_PLUGINS_LAST)
+        plugins = (*BASE_PLUGINS_FIRST, *orm.plugins, *queue.plugins, *auth.plugins, domain, *BASE_PLUGINS_LAST)
         values["plugins"] = list(plugins)
         # The domains' jobs (entry layers, like routers): each tasks.py's registry.
         resource = answers.get("resource")
         values["job_registries"] = [Plugin(f"{plural}.tasks", f"{resource}_jobs")] if broker else []
-    values["settings_parts"] = [*orm.settings, *queue.settings]
-    values["tables"] = list(queue.tables)
+    values["settings_parts"] = [*orm.settings, *queue.settings, *auth.settings]
+    values["tables"] = [*queue.tables, *auth.tables]
     values["infrastructure_packages"] = sorted({*BASE_PACKAGES, orm.package, *queue.packages})
     values["forbidden_in_entry_layers"] = sorted({*orm.forbidden_in_services, *queue.modules})
     rows = [row for row in (database, broker) if row is not None]

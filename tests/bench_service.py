@@ -31,7 +31,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +150,9 @@ RATIOS = (
     ("create vs hand-written", "generated create", "handwritten create"),
     ("health/live vs bare", "generated health/live", "bare ping"),
     ("health/ready vs bare", "generated health/ready", "bare ping"),
+    # With auth: the signed-in GET against the bare endpoint and the same service without auth.
+    ("authenticated GET by id vs bare", "generated get", "bare ping"),
+    ("authenticated GET by id vs unauthenticated", "generated get", "open get"),
 )
 
 
@@ -191,10 +194,13 @@ end
 """
 POST_SCRIPT = """
 local counter = 0
+-- wrk.format takes the headers given instead of wrk.headers (-H): copy those in.
+local headers = {["Content-Type"] = "application/json"}
+for name, value in pairs(wrk.headers) do headers[name] = value end
 request = function()
   counter = counter + 1
   local body = '{"name": "%s-' .. counter .. '", "description": "benchmark"}'
-  return wrk.format("POST", "%s", {["Content-Type"] = "application/json"}, body)
+  return wrk.format("POST", "%s", headers, body)
 end
 """
 
@@ -214,9 +220,17 @@ def pinned(core: str, command: Sequence[str]) -> list[str]:
     return list(command)
 
 
-def run_wrk(url: str, script: Path | None, duration: float, connections: int = CONNECTIONS) -> Run:
+def run_wrk(
+    url: str,
+    script: Path | None,
+    duration: float,
+    connections: int = CONNECTIONS,
+    headers: Mapping[str, str] | None = None,
+) -> Run:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", "--timeout", "5s"]
     command += ["-s", str(script)] if script else []
+    for name, value in (headers or {}).items():  # wrk.format adds them to the scripts' requests too
+        command += ["-H", f"{name}: {value}"]
     completed = subprocess.run(
         pinned(LOAD_CORE, [*command, url]), capture_output=True, text=True, check=True, timeout=duration + 60
     )
@@ -233,9 +247,16 @@ def free_port() -> int:
         return port
 
 
-def request(method: str, url: str, body: Mapping[str, Any] | None = None, timeout: float = 10) -> Any:
+def request(
+    method: str,
+    url: str,
+    body: Mapping[str, Any] | None = None,
+    timeout: float = 10,
+    credentials: Mapping[str, str] | None = None,
+) -> Any:
     data = None if body is None else json.dumps(body).encode()
     headers = {"Content-Type": "application/json"} if body is not None else {}
+    headers.update(credentials or {})
     with urllib.request.urlopen(urllib.request.Request(url, data, headers, method=method), timeout=timeout) as answer:
         return json.loads(answer.read() or b"null")
 
@@ -312,9 +333,12 @@ def describe_project(path: Path) -> Project:
     return Project(path, package, plural.group(1), prefix.group(1))
 
 
-def endpoints(plural: str) -> list[Endpoint]:
+def endpoints(plural: str, with_auth: bool = False) -> list[Endpoint]:
     resource = f"/api/v1/{plural}"
+    # With auth, "open" is the same combination rendered with auth=none, on the same database.
+    open_get = [Endpoint("open get", "open", "GET", resource + "/{id}", "get")] if with_auth else []
     return [
+        *open_get,
         Endpoint("bare ping", "bare", "GET", "/ping"),
         Endpoint("handwritten get", "handwritten", "GET", "/rows/{id}", "get"),
         Endpoint("handwritten list", "handwritten", "GET", "/rows?limit=20"),
@@ -327,12 +351,12 @@ def endpoints(plural: str) -> list[Endpoint]:
     ]
 
 
-def seed(base_url: str, plural: str, count: int) -> list[str]:
+def seed(base_url: str, plural: str, count: int, credentials: Mapping[str, str] | None = None) -> list[str]:
     """Create ``count`` rows through the generated API; their ids."""
 
     def create(index: int) -> str:
         body = {"name": f"{SEEDED}{index}-{uuid.uuid4().hex[:8]}", "description": "seeded by the benchmark"}
-        return str(request("POST", f"{base_url}/api/v1/{plural}", body)["id"])
+        return str(request("POST", f"{base_url}/api/v1/{plural}", body, credentials=credentials)["id"])
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         return list(pool.map(create, range(count)))
@@ -361,6 +385,47 @@ def machine() -> dict[str, Any]:
     return {"nproc": os.cpu_count(), "cpu": model or platform.processor(), "system": platform.platform()}
 
 
+# Run in the project's venv: credentials the served project accepts, from its own tests/credentials.py
+# (an OIDC service must be started with the environment that makes it trust the test key).
+CREDENTIALS_SNIPPET = """
+import asyncio, json, sys
+import tests.credentials as credentials
+if hasattr(credentials, "served_credentials"):
+    environment, headers = credentials.served_credentials()
+else:
+    from {package}.app import create_app
+    app = create_app()
+    headers = asyncio.run(credentials.credentials_for(app))
+    environment = {{}}
+json.dump({{"environment": environment, "headers": headers}}, sys.stdout)
+"""
+
+
+def project_credentials(python: str, project: Project, env: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(environment for the served project, headers it accepts); nothing for a service without auth."""
+    if not (project.path / "tests" / "credentials.py").exists():
+        return {}, {}
+    completed = subprocess.run(
+        [python, "-c", CREDENTIALS_SNIPPET.format(package=project.package)],
+        cwd=project.path,
+        env={**env, "PYTHONPATH": os.pathsep.join([str(project.path), str(project.path / "src")])},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = json.loads(completed.stdout)
+    return dict(found["environment"]), dict(found["headers"])
+
+
+def without_auth(combination: Combination) -> Combination | None:
+    """The same combination with auth=none, or None when it has no auth."""
+    answers = dict(combination.answers)
+    if answers.get("auth", "none") == "none":
+        return None
+    answers["auth"] = "none"
+    return replace(combination, answers=tuple(sorted(answers.items())))
+
+
 def benchmark(
     combination: Combination, work: Path, template: Path, duration: float, rounds: int, rows_seeded: int
 ) -> dict[str, Any]:
@@ -368,6 +433,13 @@ def benchmark(
     if rendered.error:
         raise RuntimeError(f"{combination.id}: render failed: {rendered.error}")
     project = describe_project(rendered.project)
+    twin = without_auth(combination)
+    open_project = None
+    if twin is not None:
+        rendered_open = render(template, work / "open", twin)
+        if rendered_open.error:
+            raise RuntimeError(f"{twin.id}: render failed: {rendered_open.error}")
+        open_project = describe_project(rendered_open.project)
     HARNESS_DIR.mkdir(parents=True, exist_ok=True)
     with FileLock(HARNESS_DIR / "venv.lock"):  # the harness's workers may be building the same venv
         toolchain = ensure_shared_venv(project_requirements(project.path), python_for(combination))
@@ -394,10 +466,24 @@ def benchmark(
                 ),
             },
         )
+        # An identity provider's settings come first (production refuses to start without them);
+        # credentials stored in the database (API keys) after the migration.
+        served = (
+            (project.path / "tests" / "credentials.py").read_text(encoding="utf-8")
+            if (project.path / "tests" / "credentials.py").exists()
+            else ""
+        )
+        auth_env: dict[str, str] = {}
+        credentials: dict[str, str] = {}
+        if "def served_credentials" in served:
+            auth_env, credentials = project_credentials(python, project, env)
+            env = {**env, **auth_env}
         subprocess.run(
             [python, "-m", "alembic", "upgrade", "head"], cwd=project.path, env=env, check=True, capture_output=True
         )
-        ports = {"bare": free_port(), "handwritten": free_port(), "generated": free_port()}
+        if not credentials:
+            auth_env, credentials = project_credentials(python, project, env)
+        ports = {"bare": free_port(), "handwritten": free_port(), "generated": free_port(), "open": free_port()}
         twin_env = {
             **env,
             "PYTHONPATH": str(APPS_DIR),
@@ -412,7 +498,7 @@ def benchmark(
                         "generated",
                         [python, "-m", project.package],
                         work,
-                        {**env, f"{prefix}PORT": str(ports["generated"])},
+                        {**env, **auth_env, f"{prefix}PORT": str(ports["generated"])},
                         ports["generated"],
                         "/health/live",
                     )
@@ -438,8 +524,23 @@ def benchmark(
                     )
                 ),
             }
-            ids = seed(servers["generated"].base_url, project.plural, rows_seeded)
-            rows = [Row(endpoint) for endpoint in endpoints(project.plural)]
+            if open_project is not None:  # the same service without auth, on the same tables
+                servers["open"] = stack.enter_context(
+                    serve(
+                        "open",
+                        [python, "-m", open_project.package],
+                        work,
+                        {
+                            **env,
+                            "PYTHONPATH": str(open_project.path / "src"),
+                            f"{prefix}PORT": str(ports["open"]),
+                        },
+                        ports["open"],
+                        "/health/live",
+                    )
+                )
+            ids = seed(servers["generated"].base_url, project.plural, rows_seeded, credentials)
+            rows = [Row(endpoint) for endpoint in endpoints(project.plural, with_auth=bool(credentials))]
             for round_number in range(rounds):
                 for row in rows:
                     endpoint = row.endpoint
@@ -451,7 +552,8 @@ def benchmark(
                         script = work / f"{endpoint.script}.lua"
                         script.write_text(script_text, encoding="utf-8")
                     target = servers[endpoint.server].base_url + endpoint.path.replace("/{id}", "/" + ids[0])
-                    row.runs.append(run_wrk(target, script, duration))
+                    signed_in = credentials if endpoint.server == "generated" else None
+                    row.runs.append(run_wrk(target, script, duration, headers=signed_in))
                     if endpoint.script == "post":  # every round reads a table of the seeded size
                         request("DELETE", servers["handwritten"].base_url + "/rows/created", timeout=60)
                     rps = row.runs[-1].requests_per_second

@@ -502,23 +502,45 @@ class Template:
         return matches[0].named(profile, names) if profile else matches[0]
 
 
-def matrix_json(combinations: Iterable[Combination], root: Path = ROOT) -> dict[str, list[dict[str, Any]]]:
+# GitHub Actions runs at most this many jobs of one matrix.
+GITHUB_MAX_JOBS = 256
+# What separates the combinations one job verifies (``nox -s combo`` splits on it).
+COMBO_SEPARATOR = ";"
+
+
+def matrix_json(
+    combinations: Iterable[Combination], root: Path = ROOT, max_jobs: int = GITHUB_MAX_JOBS
+) -> dict[str, list[dict[str, Any]]]:
     """A GitHub Actions ``strategy.matrix`` (``include`` list) for ``fromJSON``.
 
-    ``services`` names the real services the combination's job starts as containers
-    (``contains(matrix.services, 'postgresql')`` in .github/workflows/ci.yml).
+    ``services`` names the real services the job starts as containers
+    (``contains(matrix.services, 'postgresql')`` in .github/workflows/ci.yml).  When there are
+    more combinations than a matrix takes jobs, combinations with the same Python and services
+    share a job (``combo`` lists them, separated by ``COMBO_SEPARATOR``), as few per job as fits.
     """
-    return {
-        "include": [
-            {
-                "id": combination.id,
-                "combo": combination.combo,
-                "python": format_value(combination.get(PYTHON_QUESTION, DEFAULT_PYTHON) or DEFAULT_PYTHON),
-                "services": services_of(combination, root),
-            }
-            for combination in combinations
-        ]
-    }
+    groups: dict[tuple[str, tuple[str, ...]], list[Combination]] = {}
+    for combination in combinations:
+        python = format_value(combination.get(PYTHON_QUESTION, DEFAULT_PYTHON) or DEFAULT_PYTHON)
+        groups.setdefault((python, tuple(services_of(combination, root))), []).append(combination)
+    total = sum(len(members) for members in groups.values())
+    per_job = 1
+    while sum(-(-len(members) // per_job) for members in groups.values()) > max_jobs:
+        per_job += 1
+    include = []
+    for (python, services), members in groups.items():
+        for start in range(0, len(members), per_job):
+            chunk = members[start : start + per_job]
+            more = f" (+{len(chunk) - 1})" if len(chunk) > 1 else ""
+            include.append(
+                {
+                    "id": chunk[0].id + more,
+                    "combo": COMBO_SEPARATOR.join(combination.combo for combination in chunk),
+                    "python": python,
+                    "services": list(services),
+                }
+            )
+    assert sum(entry["combo"].count(COMBO_SEPARATOR) + 1 for entry in include) == total
+    return {"include": include}
 
 
 def main(argv: Sequence[str] | None = None, out: Callable[[str], object] = print) -> int:

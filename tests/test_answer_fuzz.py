@@ -295,6 +295,17 @@ def test_sorted_imports_keeps_continuation_lines_with_their_statement() -> None:
         IMPORTS.sorted_imports("x = 1\n")
 
 
+def test_sorted_imports_wraps_a_line_too_long_as_ruff_does() -> None:
+    package = "regional_fulfilment_and_inventory_ledger"
+    long_line = f"from {package}.core.errors import NotAuthenticatedError, UpstreamUnavailableError"
+    short_line = f"from {package}.core.settings import Settings"
+    assert len(long_line) > IMPORTS.LINE_LENGTH
+    assert IMPORTS.sorted_imports(f"{short_line}\n{long_line}\n") == (
+        f"from {package}.core.errors import (\n    NotAuthenticatedError,\n    UpstreamUnavailableError,\n)\n"
+        f"{short_line}\n"
+    )
+
+
 MODULE_WORDS = st.sampled_from(["a", "a1", "a10", "a9", "aa", "core", "cored", "core_x", "health", "tests", "z", "x_1"])
 
 
@@ -310,6 +321,8 @@ def test_sorted_imports_agrees_with_ruff(
     """Whatever the module names, ruff's isort (I001) accepts the block the filter orders."""
     statements = [f"from {package}.{module} import name_{index}" for index, module in enumerate(modules)]
     statements.append(f"from {package}.{modules[0]} import (\n    Thing_0 as Alias,\n)")
+    # Long enough to be wrapped: ruff must accept the wrapped form too.
+    statements.append(f"from {package}.{modules[-1]}.wrapped_members import " + ", ".join(f"Member{n}" for n in range(12)))
     block = IMPORTS.sorted_imports("\n".join(reversed(statements)) + "\n")
     directory = tmp_path_factory.mktemp("imports")
     (directory / "module.py").write_text(block, encoding="utf-8")

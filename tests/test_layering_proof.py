@@ -32,9 +32,9 @@ IDENTICAL = (
 DIFFERENT = ("src/my_service/items/repository.py", "src/my_service/items/models.py")
 
 
-def data_combinations(template: Template) -> list[Combination]:
-    """Every valid orm x database combination, the other questions at their defaults."""
-    default = template.default().as_dict()
+def data_combinations(template: Template, **fixed: str) -> list[Combination]:
+    """Every valid orm x database combination, the other questions at their defaults (or ``fixed``)."""
+    default = {**template.default().as_dict(), **fixed}
     seen: dict[tuple[object, ...], Combination] = {}
     for combination in template.full():
         answers = combination.as_dict()
@@ -44,11 +44,12 @@ def data_combinations(template: Template) -> list[Combination]:
 
 
 @pytest.mark.render
+@pytest.mark.parametrize("auth", ["none", "jwt"])
 def test_entry_layer_and_service_are_byte_identical_across_the_data_options(
-    template_snapshot: Path, tmp_path: Path
+    template_snapshot: Path, tmp_path: Path, auth: str
 ) -> None:
     template = Template()
-    combinations = data_combinations(template)
+    combinations = data_combinations(template, auth=auth)
     orms = {combination.get("orm") for combination in combinations}
     assert len(orms) >= 2, f"the data options to compare: {[c.id for c in combinations]}"
 

@@ -81,6 +81,14 @@ BAD_ANSWERS: list[tuple[dict[str, Any], str, str]] = [
     ({"task_queue": "rq"}, "task_queue", "'rq' is not in"),
     ({"task_queue": "celery", "broker": "kafka"}, "broker", "'kafka' is not in"),
     ({"orm": "none", "task_queue": "arq"}, "python_version", "transactional outbox, which needs a database"),
+    ({"auth": "ldap"}, "auth", "'ldap' is not in"),
+    ({"orm": "none", "auth": "jwt"}, "python_version", "users and API keys must outlive the process"),
+    ({"resource": "user", "auth": "jwt"}, "auth", "auth=jwt brings its own refresh_tokens, users"),
+    (
+        {"resource": "key", "resource_plural": "api_keys", "auth": "api_key"},
+        "auth",
+        "auth=api_key brings its own api_keys",
+    ),
 ]
 
 

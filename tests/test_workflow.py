@@ -19,7 +19,7 @@ import yaml
 
 from tests.actionlint import actionlint
 from tests.harness import run_copier
-from tests.matrix import ROOT, Combination, Template, matrix_json
+from tests.matrix import COMBO_SEPARATOR, ROOT, Combination, Template, format_value, matrix_json, services_of
 from tests.services import SERVICES
 from tests.zizmor import project_problems as zizmor_problems
 from tests.zizmor import zizmor
@@ -122,7 +122,21 @@ def test_every_job_uses_existing_sessions_and_groups(workflow: dict[str, Any]) -
 
 
 def test_full_matrix_fits_in_one_github_matrix() -> None:
-    assert 0 < len(Template().full()) <= GITHUB_MAX_JOBS_PER_MATRIX
+    full = Template().full()
+    jobs = matrix_json(full)["include"]
+
+    assert 0 < len(jobs) <= GITHUB_MAX_JOBS_PER_MATRIX
+    listed = [combo for job in jobs for combo in job["combo"].split(COMBO_SEPARATOR)]
+    assert sorted(listed) == sorted(combination.combo for combination in full)  # each once
+
+
+def test_a_job_of_several_combinations_shares_their_python_and_services() -> None:
+    template = Template()
+    by_combo = {combination.combo: combination for combination in template.full()}
+    for job in matrix_json(template.full(), max_jobs=40)["include"]:
+        members = [by_combo[combo] for combo in job["combo"].split(COMBO_SEPARATOR)]
+        assert {services_of(member, ROOT) == job["services"] for member in members} == {True}
+        assert {format_value(member.get("python_version", "3.11")) for member in members} == {job["python"]}
 
 
 def test_ci_run_script() -> None:

@@ -56,6 +56,9 @@ def problem_schemas() -> dict[str, Any]:
     return schemas
 
 
+SCOPED_SCHEME_TYPES = frozenset({"oauth2", "openIdConnect"})
+
+
 def complete_document(document: dict[str, Any]) -> dict[str, Any]:
     """Add to ``document`` (in place, idempotently) what every operation shares."""
     components = document.setdefault("components", {})
@@ -63,16 +66,25 @@ def complete_document(document: dict[str, Any]) -> dict[str, Any]:
         components.setdefault("schemas", {}).setdefault(name, schema)
     components.setdefault("headers", {})[REQUEST_ID_HEADER] = REQUEST_ID_DOCUMENTATION
     request_id = {"$ref": f"#/components/headers/{REQUEST_ID_HEADER}"}
+    schemes = components.get("securitySchemes", {})
+    # OpenAPI lists scopes for OAuth2 and OpenID Connect schemes only; FastAPI puts a route's
+    # scopes under every scheme (an API key, a bearer token...).  Its 403 names them anyway.
+    without_scopes = {
+        name for name, scheme in schemes.items() if scheme.get("type") not in SCOPED_SCHEME_TYPES
+    }
     for path_item in document.get("paths", {}).values():
         for method, operation in path_item.items():
             if method not in HTTP_METHODS:
                 continue
+            for requirement in operation.get("security", []):
+                for name in without_scopes & requirement.keys():
+                    requirement[name] = []
             responses = operation.setdefault("responses", {})
             responses.setdefault("400", problem_documentation(400, BAD_REQUEST))
             responses.setdefault("default", problem_documentation(500, OTHER_ERRORS))
             for response in responses.values():
                 response.setdefault("headers", {})[REQUEST_ID_HEADER] = request_id
-    # No operation needs credentials; saying so keeps linters from asking for a scheme.
+    # No credentials by default (an operation says what it needs): keeps linters from asking.
     document.setdefault("security", [])
     return document
 
