@@ -322,7 +322,8 @@ def test_sorted_imports_agrees_with_ruff(
     statements = [f"from {package}.{module} import name_{index}" for index, module in enumerate(modules)]
     statements.append(f"from {package}.{modules[0]} import (\n    Thing_0 as Alias,\n)")
     # Long enough to be wrapped: ruff must accept the wrapped form too.
-    statements.append(f"from {package}.{modules[-1]}.wrapped_members import " + ", ".join(f"Member{n}" for n in range(12)))
+    members = ", ".join(f"Member{n}" for n in range(12))
+    statements.append(f"from {package}.{modules[-1]}.wrapped_members import {members}")
     block = IMPORTS.sorted_imports("\n".join(reversed(statements)) + "\n")
     directory = tmp_path_factory.mktemp("imports")
     (directory / "module.py").write_text(block, encoding="utf-8")

@@ -68,7 +68,7 @@ def test_a_route_added_without_auth_fails_the_generated_protection_test(
     if not candidates:
         pytest.skip("no combination with auth in this run's matrix")
     rendered = candidates[0]
-    wanted = _answers(rendered.project).get("python_version", "")
+    wanted = str(_answers(rendered.project).get("python_version", ""))
     python = find_python(format_value(wanted)) or sys.executable
     toolchain = shared_toolchain(python, rendered.project)  # type: ignore[operator]
     copy, package, plural = copy_project(rendered.project, tmp_path / "project")

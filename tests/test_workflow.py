@@ -136,7 +136,7 @@ def test_a_job_of_several_combinations_shares_their_python_and_services() -> Non
     for job in matrix_json(template.full(), max_jobs=40)["include"]:
         members = [by_combo[combo] for combo in job["combo"].split(COMBO_SEPARATOR)]
         assert {services_of(member, ROOT) == job["services"] for member in members} == {True}
-        assert {format_value(member.get("python_version", "3.11")) for member in members} == {job["python"]}
+        assert {format_value(member.get("python_version") or "3.11") for member in members} == {job["python"]}
 
 
 def test_ci_run_script() -> None:
