@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from tests.harness import Rendered, Toolchain, find_python
-from tests.matrix import format_value
+from tests.matrix import ROOT, format_value
 from tests.test_layering import copy_project
 
 # Two segments: one would be taken by the earlier "/{id}" route (a GET there asks for a
@@ -48,17 +48,29 @@ def _run_test(project: Path, toolchain: Toolchain) -> subprocess.CompletedProces
     )
 
 
+# Every auth choice but none: each has its own authentication module and credentials.
+AUTH_CHOICES = ("jwt", "api_key", "oidc")
+
+
+def test_every_auth_choice_is_proven() -> None:
+    """A choice added to copier.yml joins the proof below."""
+    copier = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
+    assert set(copier["auth"]["choices"].values()) - {"none"} == set(AUTH_CHOICES)
+
+
+@pytest.mark.parametrize("auth", AUTH_CHOICES)
 def test_a_route_added_without_auth_fails_the_generated_protection_test(
     rendered_projects: dict[str, Rendered],
     shared_toolchain: object,
     tmp_path: Path,
+    auth: str,
 ) -> None:
-    # A rendered combination with auth, preferring one that needs no server.
+    # A rendered combination with this auth, preferring one that needs no server.
     candidates = sorted(
         (
             rendered
             for rendered in rendered_projects.values()
-            if not rendered.error and _answers(rendered.project).get("auth", "none") != "none"
+            if not rendered.error and _answers(rendered.project).get("auth", "none") == auth
         ),
         key=lambda rendered: (
             _answers(rendered.project).get("task_queue", "none") != "none",
@@ -66,7 +78,7 @@ def test_a_route_added_without_auth_fails_the_generated_protection_test(
         ),
     )
     if not candidates:
-        pytest.skip("no combination with auth in this run's matrix")
+        pytest.skip(f"no combination with auth={auth} in this run's matrix")
     rendered = candidates[0]
     wanted = str(_answers(rendered.project).get("python_version", ""))
     python = find_python(format_value(wanted)) or sys.executable
