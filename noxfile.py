@@ -62,7 +62,9 @@ def install(session: nox.Session, group: str) -> None:
 
 def pytest(session: nox.Session, *args: str, success_codes: list[int] | None = None) -> None:
     env = {"PYTHONDONTWRITEBYTECODE": "1"}
-    session.run("pytest", "-n", WORKERS, *args, env=env, success_codes=success_codes or [0])
+    # worksteal: an idle worker takes queued tests from a busy one (the combinations, a minute or
+    # two each, come last; with the default scheduling one worker ran them all while the other idled)
+    session.run("pytest", "-n", WORKERS, "--dist=worksteal", *args, env=env, success_codes=success_codes or [0])
 
 
 @nox.session
