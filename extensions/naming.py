@@ -229,6 +229,9 @@ PACKAGE_MODULE_NAMES = frozenset(
         "auth",
         "cli",
         "scopes",
+        "graphql",
+        "grpc",
+        "rest",
     }
 )
 # Class names the generated code defines beside the resource's own classes, and those its modules
@@ -778,6 +781,13 @@ def auth_name_error(value: str, resource: str = "", resource_plural: str = "") -
     return ""
 
 
+def api_styles_error(value: object) -> str:
+    """At least one API style: a service nobody can call is no service."""
+    if not value:
+        return "api_styles: choose at least one API style (rest, graphql or grpc)."
+    return ""
+
+
 def email_error(value: str) -> str:
     too_long = _too_long(value, "author_email")
     if too_long:
@@ -813,6 +823,7 @@ FILTERS: dict[str, Any] = {
     "resource_plural_error": resource_plural_error,
     "email_error": email_error,
     "auth_name_error": auth_name_error,
+    "api_styles_error": api_styles_error,
 }
 
 

@@ -413,6 +413,50 @@ AUTHS: dict[str, Auth] = {
 }
 
 
+@dataclass(frozen=True)
+class ApiStyle:
+    """An entry layer over the same services: REST routes, a GraphQL schema, gRPC servicers."""
+
+    key: str
+    label: str
+    dependencies: tuple[str, ...] = ()
+    # Development-only requirements (code generators...), in the dev dependency group.
+    dev_dependencies: tuple[str, ...] = ()
+    # Installed after the domains (a style collects what the domains give it).
+    plugins: tuple[Plugin, ...] = ()
+    settings: tuple[SettingsPart, ...] = ()
+    # The per-domain module of this entry layer (import-linter: an entry layer).
+    entry_module: str = ""
+    # Libraries only this style's modules may import (services and repositories must not).
+    modules: tuple[str, ...] = ()
+    # Partial under includes/: the README section showing how to call it.
+    readme_partial: str = ""
+    docs: str = ""
+
+
+API_STYLES: dict[str, ApiStyle] = {
+    row.key: row
+    for row in (
+        ApiStyle(
+            key="rest",
+            label="REST (JSON over HTTP, OpenAPI at /docs)",
+            entry_module="router",
+            docs="JSON routes under /api/v1, problem details for errors, OpenAPI at /docs",
+        ),
+    )
+}
+DEFAULT_API_STYLES = ("rest",)
+
+
+def chosen_api_styles(answers: Mapping[str, Any]) -> list[ApiStyle]:
+    """The rows of the answered styles, in the table's order (the default when unanswered)."""
+    answered = answers.get("api_styles", DEFAULT_API_STYLES)
+    if isinstance(answered, str):
+        answered = [answered]
+    keys = {str(key) for key in (answered or ())}
+    return [row for key, row in API_STYLES.items() if key in keys]
+
+
 # What every service installs, whatever the answers: the HTTP edge and the event bus first
 # (plugins installed later subscribe to it), the domains, then the probes.
 BASE_PLUGINS_FIRST = (Plugin("web.plugin", "web_plugin"), Plugin("events.plugin", "events_plugin"))
@@ -460,7 +504,10 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
     queue = TASK_QUEUES.get(str(answers.get("task_queue", "none")), TASK_QUEUES["none"])
     broker = BROKERS.get(queue_broker(answers)) if queue.key != "none" else None
     auth = AUTHS.get(str(answers.get("auth", "none")), AUTHS["none"])
+    styles = chosen_api_styles(answers)
     values: dict[str, Any] = {
+        "api_style_rows": styles,
+        **{f"has_{key}": any(row.key == key for row in styles) for key in API_STYLES},
         "orm_row": orm,
         "has_database": orm.has_database,
         "database_row": database,
@@ -476,10 +523,21 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
     values["owner_migration_parent"] = auth.migrations[-1] if auth.migrations else values["auth_migration_parent"]
     queue_requirements = queue.dependencies.get(broker.key, ()) if broker else ()
     driver = [database.driver] if database else []
-    requirements = [*BASE_DEPENDENCIES, *orm.dependencies, *driver, *queue_requirements, *auth.dependencies]
+    style_requirements = [requirement for row in styles for requirement in row.dependencies]
+    requirements = [
+        *BASE_DEPENDENCIES,
+        *orm.dependencies,
+        *driver,
+        *queue_requirements,
+        *auth.dependencies,
+        *style_requirements,
+    ]
     values["dependencies"] = sorted(_unique_requirements(requirements), key=_requirement_name)
     # The test suite falls back to SQLite files when no TEST_DATABASE_URL names a server.
     values["test_dependencies"] = [AIOSQLITE] if database and database.key != "sqlite" else []
+    values["style_dev_dependencies"] = sorted(
+        {requirement for row in styles for requirement in row.dev_dependencies}, key=_requirement_name
+    )
     values["unimported_dependencies"] = sorted(
         {database.driver_module, *(["aiosqlite"] if values["test_dependencies"] else [])} if database else set()
     )
@@ -496,12 +554,25 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
         values["compose_database_url"] = database.compose_url.format(package=package)
     if isinstance(plural, str) and plural:
         domain = Plugin(f"{plural}.plugin", f"{plural}_plugin")
-        plugins = (*BASE_PLUGINS_FIRST, *orm.plugins, *queue.plugins, *auth.plugins, domain, *BASE_PLUGINS_LAST)
+        style_plugins = tuple(plugin for row in styles for plugin in row.plugins)
+        plugins = (
+            *BASE_PLUGINS_FIRST,
+            *orm.plugins,
+            *queue.plugins,
+            *auth.plugins,
+            domain,
+            *style_plugins,
+            *BASE_PLUGINS_LAST,
+        )
         values["plugins"] = list(plugins)
         # The domains' jobs (entry layers, like routers): each tasks.py's registry.
         resource = answers.get("resource")
         values["job_registries"] = [Plugin(f"{plural}.tasks", f"{resource}_jobs")] if broker else []
-    values["settings_parts"] = [*orm.settings, *queue.settings, *auth.settings]
+    style_settings = [part for row in styles for part in row.settings]
+    values["settings_parts"] = [*orm.settings, *queue.settings, *auth.settings, *style_settings]
+    # Entry-layer modules of the domains (router also for the auth and users routes).
+    values["entry_modules"] = sorted({"router", *(row.entry_module for row in styles if row.entry_module)})
+    values["style_modules"] = sorted({module for row in styles for module in row.modules})
     values["tables"] = [*queue.tables, *auth.tables]
     values["infrastructure_packages"] = sorted({*BASE_PACKAGES, orm.package, *queue.packages})
     values["forbidden_in_entry_layers"] = sorted({*orm.forbidden_in_services, *queue.modules})
