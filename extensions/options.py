@@ -441,6 +441,7 @@ API_STYLES: dict[str, ApiStyle] = {
             key="rest",
             label="REST (JSON over HTTP, OpenAPI at /docs)",
             entry_module="router",
+            readme_partial="includes/readme/api-rest.md.jinja",
             docs="JSON routes under /api/v1, problem details for errors, OpenAPI at /docs",
         ),
     )
