@@ -158,12 +158,3 @@ def test_copier_refuses(template_snapshot: Path, tmp_path: Path, kind: str, rule
         assert [
             c for c in full if template.combinations_module.refusal({name: c.data().get(name)}, [({name: values}, "")])
         ]
-
-
-@pytest.mark.render
-def test_copier_refuses_a_service_without_an_api_style(template_snapshot: Path, tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="choose at least one API style") as refused:
-        run_copier(template_snapshot, tmp_path / "project", {"api_styles": []})
-    message = str(refused.value)
-    assert "'api_styles'" in message, "copier names the question"
-    assert not (tmp_path / "project" / "pyproject.toml").exists(), "nothing is rendered"
