@@ -42,7 +42,7 @@ from tests.harness import (
     snapshot,
     verify,
 )
-from tests.matrix import Combination
+from tests.matrix import Combination, Template, options_module
 from tests.release import Release, previous_release
 from tests.services import provisioned
 
@@ -99,7 +99,7 @@ def service(template_v1: Path, tmp_path: Path) -> Path:
     return project
 
 
-def update(project: Path, vcs_ref: str = "v2", conflict: Literal["inline", "rej"] = "rej", **data: str) -> None:
+def update(project: Path, vcs_ref: str = "v2", conflict: Literal["inline", "rej"] = "rej", **data: object) -> None:
     """``copier update --trust --defaults --vcs-ref vcs_ref`` with ``data`` as changed answers."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -152,6 +152,26 @@ def test_update_can_change_an_answer(template_v1: Path, service: Path) -> None:
     )
     answers = yaml.safe_load((service / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert answers["database"] == "postgresql"
+    assert conflict_leftovers(service) == []
+
+
+def test_update_can_add_every_api_style(template_v1: Path, service: Path) -> None:
+    """A REST service gets the other styles by answering api_styles again; its services stay."""
+    git("tag", "v2", cwd=template_v1)
+    styles = [str(choice.value) for choice in Template(template_v1).question("api_styles").choices()]
+    unchanged = [f"src/my_service/books/{name}.py" for name in ("service", "repository", "models", "dependencies")]
+
+    update(service, api_styles=styles)
+
+    answers = yaml.safe_load((service / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert answers["api_styles"] == styles
+    package = service / "src" / "my_service"
+    for row in options_module(template_v1).API_STYLES.values():
+        for path, _ in row.package_layout:
+            assert (package / path.rstrip("/")).is_dir(), f"{row.key}: {path} arrived"
+        for path, _ in row.domain_layout:
+            assert (package / "books" / path).is_file(), f"{row.key}: books/{path} arrived"
+    assert git("status", "--porcelain", "--", *unchanged, cwd=service) == "", "the services did not change"
     assert conflict_leftovers(service) == []
 
 
