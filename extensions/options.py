@@ -431,6 +431,9 @@ class ApiStyle:
     modules: tuple[str, ...] = ()
     # Partial under includes/: the README section showing how to call it.
     readme_partial: str = ""
+    # The README's layout block: (path, what it is) in the package and in each domain.
+    package_layout: tuple[tuple[str, str], ...] = ()
+    domain_layout: tuple[tuple[str, str], ...] = ()
     docs: str = ""
 
 
@@ -441,6 +444,8 @@ API_STYLES: dict[str, ApiStyle] = {
             key="rest",
             label="REST (JSON over HTTP, OpenAPI at /docs)",
             entry_module="router",
+            readme_partial="includes/readme/api-rest.md.jinja",
+            domain_layout=(("router.py", "HTTP only: parse, call the service, shape the response"),),
             docs="JSON routes under /api/v1, problem details for errors, OpenAPI at /docs",
         ),
         ApiStyle(
