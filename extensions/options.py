@@ -459,7 +459,7 @@ API_STYLES: dict[str, ApiStyle] = {
             readme_partial="includes/readme/api-graphql.md.jinja",
             package_layout=(("graphql/", "the schema at /graphql: context, permissions, error codes, limits"),),
             domain_layout=(("resolvers.py", "GraphQL only: the types, queries and mutations; call the service"),),
-            docs="a Strawberry schema at /graphql: queries and mutations over the same services, GraphiQL off in production",
+            docs="a Strawberry schema at /graphql over the same services; GraphiQL off in production",
         ),
     )
 }
