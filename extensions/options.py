@@ -448,6 +448,19 @@ API_STYLES: dict[str, ApiStyle] = {
             domain_layout=(("router.py", "HTTP only: parse, call the service, shape the response"),),
             docs="JSON routes under /api/v1, problem details for errors, OpenAPI at /docs",
         ),
+        ApiStyle(
+            key="graphql",
+            label="GraphQL (Strawberry, at /graphql)",
+            dependencies=("graphql-core>=3.3.2,<3.4", "strawberry-graphql[fastapi]>=0.341.3,<0.342"),
+            plugins=(Plugin("graphql.plugin", "graphql_plugin"),),
+            settings=(SettingsPart("graphql.settings", "GraphQLSettings"),),
+            entry_module="resolvers",
+            modules=("strawberry",),
+            readme_partial="includes/readme/api-graphql.md.jinja",
+            package_layout=(("graphql/", "the schema at /graphql: context, permissions, error codes, limits"),),
+            domain_layout=(("resolvers.py", "GraphQL only: the types, queries and mutations; call the service"),),
+            docs="a Strawberry schema at /graphql over the same services; GraphiQL off in production",
+        ),
     )
 }
 DEFAULT_API_STYLES = ("rest",)
