@@ -131,7 +131,7 @@ def test_pairwise_tests_every_subset_and_each_choice_with_and_without_the_others
     assert {c.get("features") for c in pairwise} == {c.get("features") for c in full}
     for choice in ("auth", "tasks"):
         for selected in (True, False):
-            with_it = [c for c in pairwise if (choice in (c.get("features") or ())) is selected]
+            with_it = [c for c in pairwise if _selects(c, "features", choice, True) is selected]
             for orm in ("sqlalchemy", "sqlmodel", "none"):
                 assert any(c.get("orm") == orm for c in with_it), (choice, selected, orm)
     # A subset is covered alone; only memberships are paired with the other values.
