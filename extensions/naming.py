@@ -116,8 +116,13 @@ DEPENDENCY_IMPORT_NAMES = frozenset(
         "fastapi_cli",
         "filelock",
         "graphql",
+        "google",
         "greenlet",
         "grimp",
+        "grpc",
+        "grpc_health",
+        "grpc_reflection",
+        "grpc_tools",
         "h11",
         "harfile",
         "hatchling",
@@ -232,6 +237,8 @@ PACKAGE_MODULE_NAMES = frozenset(
         "graphql",
         "grpc",
         "rest",
+        "servicer",
+        "protos",
     }
 )
 # Class names the generated code defines beside the resource's own classes, and those its modules
@@ -246,6 +253,7 @@ RESERVED_CLASS_STEMS = frozenset(
     | {"queue_settings", "webhook_settings", "circuit_breaker", "retry_policy", "job_context"}
     | {"principal", "token_settings", "api_key_settings"}
     | {"oidc_settings", "not_authenticated_error", "permission_denied_error", "too_many_attempts_error"}
+    | {"grpc_settings"}
 )
 
 _IRREGULAR_PLURALS = {

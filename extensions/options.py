@@ -429,8 +429,9 @@ class ApiStyle:
     entry_module: str = ""
     # Libraries only this style's modules may import (services and repositories must not).
     modules: tuple[str, ...] = ()
-    # Partial under includes/: the README section showing how to call it.
+    # Partials under includes/: the README section showing how to call it, its .env.example lines.
     readme_partial: str = ""
+    env_partial: str = ""
     docs: str = ""
 
 
@@ -442,6 +443,24 @@ API_STYLES: dict[str, ApiStyle] = {
             label="REST (JSON over HTTP, OpenAPI at /docs)",
             entry_module="router",
             docs="JSON routes under /api/v1, problem details for errors, OpenAPI at /docs",
+        ),
+        ApiStyle(
+            key="grpc",
+            label="gRPC (grpcio, a .proto per resource)",
+            dependencies=(
+                "grpcio>=1.85.1,<2",
+                "grpcio-health-checking>=1.85.1,<2",
+                "grpcio-reflection>=1.85.1,<2",
+                "protobuf>=7.35.1,<8",
+            ),
+            dev_dependencies=("grpcio-tools>=1.85.4,<2", "types-grpcio>=1.85.0,<2", "types-protobuf>=7.35.1,<8"),
+            plugins=(Plugin("grpc.plugin", "grpc_plugin"),),
+            settings=(SettingsPart("grpc.settings", "GrpcSettings"),),
+            entry_module="servicer",
+            modules=("grpc", "grpc_health", "grpc_reflection"),
+            readme_partial="includes/readme/api-grpc.md.jinja",
+            env_partial="includes/env/api-grpc.env.jinja",
+            docs="grpcio aio servers in the app's process, a .proto per resource, health and reflection",
         ),
     )
 }
