@@ -432,6 +432,9 @@ class ApiStyle:
     # Partials under includes/: the README section showing how to call it, its .env.example lines.
     readme_partial: str = ""
     env_partial: str = ""
+    # The README's layout block: (path, what it is) in the package and in each domain.
+    package_layout: tuple[tuple[str, str], ...] = ()
+    domain_layout: tuple[tuple[str, str], ...] = ()
     docs: str = ""
 
 
@@ -442,6 +445,8 @@ API_STYLES: dict[str, ApiStyle] = {
             key="rest",
             label="REST (JSON over HTTP, OpenAPI at /docs)",
             entry_module="router",
+            readme_partial="includes/readme/api-rest.md.jinja",
+            domain_layout=(("router.py", "HTTP only: parse, call the service, shape the response"),),
             docs="JSON routes under /api/v1, problem details for errors, OpenAPI at /docs",
         ),
         ApiStyle(
@@ -460,6 +465,8 @@ API_STYLES: dict[str, ApiStyle] = {
             modules=("grpc", "grpc_health", "grpc_reflection"),
             readme_partial="includes/readme/api-grpc.md.jinja",
             env_partial="includes/env/api-grpc.env.jinja",
+            package_layout=(("grpc/", "the gRPC server (lifespan), protos/ and their stubs, codegen, status codes"),),
+            domain_layout=(("servicer.py", "gRPC only: parse the message, call the service, build the reply"),),
             docs="grpcio aio servers in the app's process, a .proto per resource, health and reflection",
         ),
     )

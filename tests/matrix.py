@@ -21,7 +21,9 @@ from ``services(answers)`` of ``extensions/options.py``: ``services_of`` here,
 
 Three selections are built from the valid combinations: ``full`` (the
 cartesian product), ``pairwise`` (a deterministic greedy all-pairs cover that
-starts with the default combination) and ``default`` (each question's default).
+starts with the default combination; every subset of a multi-select appears,
+and each of its choices, selected or not, is paired with every other value)
+and ``default`` (each question's default).
 
 The pairwise combinations also vary the names: after the first (default)
 combination they take the ``NAME_PROFILES`` in turn (long names at their
@@ -409,18 +411,38 @@ class Template:
             context[question.name] = list(value) if isinstance(value, tuple) else value
         return Combination.of(chosen)
 
+    def coverage(self, combination: Combination) -> frozenset[Pair]:
+        """What ``combination`` covers for the pairwise selection.
+
+        Every value is a single (so each subset of a multi-select appears at least once); pairs
+        are taken between *features*: the value of a single-choice axis, and, for a multi-select,
+        whether each of its choices is selected (``("api_styles:grpc", True)``).  So each choice
+        of a multi-select is tested with and without every value of the other questions, without
+        pairing each of its 2^n - 1 subsets with each of them (which would multiply the matrix).
+        """
+        singles: set[Pair] = {(answer,) for answer in combination.answers}
+        features: list[tuple[str, Value]] = []
+        for name, value in combination.answers:
+            question = self.question(name)
+            if question.multiselect and isinstance(value, tuple):
+                features += [(f"{name}:{choice.value}", choice.value in value) for choice in question.choices()]
+            else:
+                features.append((name, value))
+        doubles: set[Pair] = set(itertools.combinations(features, 2))
+        return frozenset(singles | doubles)
+
     def pairwise(self) -> list[Combination]:
         """A deterministic all-pairs cover of the valid combinations.
 
         Greedy: start from the default combination, then repeatedly take the
         first valid combination (in ``full()`` order) covering the most
-        still-uncovered pairs of values, until every value pair that some valid
-        combination contains is covered.
+        still-uncovered pairs of values (``coverage``), until every value pair
+        that some valid combination contains is covered.
         """
         candidates = self.full()
         if not candidates:
             return []
-        pairs = {candidate: candidate.pairs() for candidate in candidates}
+        pairs = {candidate: self.coverage(candidate) for candidate in candidates}
         uncovered: set[Pair] = set().union(*pairs.values())
         default = self.default()
         chosen = [default] if default in pairs else []

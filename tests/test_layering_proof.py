@@ -1,4 +1,5 @@
-"""The layering proof: the entry layer and the business rules do not change with the data layer.
+"""The layering proof: the entry layer and the business rules do not change with the data layer,
+and the business rules and data layer do not change with the API styles.
 
 For the same names, every ``orm`` x ``database`` combination renders the same
 ``router.py``, ``service.py``, ``schemas.py``, ``events.py`` and the same
@@ -71,3 +72,58 @@ def test_entry_layer_and_service_are_byte_identical_across_the_data_options(
     for relative in DIFFERENT:
         variants = {files.get(relative) for files in contents.values()}
         assert len(variants) > 1, f"{relative} is the same everywhere: the data options change nothing?"
+
+
+STYLE_QUESTION = "api_styles"
+# What no API style may change: the business rules, the data layer, their wiring and unit tests.
+IDENTICAL_ACROSS_STYLES = (
+    "src/my_service/items/service.py",
+    "src/my_service/items/schemas.py",
+    "src/my_service/items/events.py",
+    "src/my_service/items/handlers.py",
+    "src/my_service/items/repository.py",
+    "src/my_service/items/models.py",
+    "src/my_service/items/dependencies.py",
+    "tests/unit/test_item_service.py",
+    "tests/fakes.py",
+)
+
+
+def style_combinations(template: Template) -> list[Combination]:
+    """One combination per subset of API styles, the other questions at their defaults."""
+    default = template.default().as_dict()
+    return [
+        combination
+        for combination in template.full()
+        if all(combination.get(name) == value for name, value in default.items() if name != STYLE_QUESTION)
+    ]
+
+
+@pytest.mark.render
+def test_services_and_data_layer_are_byte_identical_across_the_api_styles(
+    template_snapshot: Path, tmp_path: Path
+) -> None:
+    template = Template()
+    combinations = style_combinations(template)
+    subsets = {combination.get(STYLE_QUESTION) for combination in combinations}
+    choices = template.question(STYLE_QUESTION).choices()
+    assert len(subsets) == 2 ** len(choices) - 1, f"every subset of the styles: {sorted(map(str, subsets))}"
+
+    contents: dict[str, dict[str, bytes]] = {}
+    for combination in combinations:
+        rendered = render(template_snapshot, tmp_path / combination.id, combination)
+        assert not rendered.error, f"{combination.id}: {rendered.error}"
+        contents[combination.id] = {
+            relative: (rendered.project / relative).read_bytes()
+            for relative in (*IDENTICAL_ACROSS_STYLES, "src/my_service/plugins.py")
+            if (rendered.project / relative).exists()
+        }
+
+    reference_id, reference = next(iter(contents.items()))
+    for relative in IDENTICAL_ACROSS_STYLES:
+        assert relative in reference, f"{reference_id} has no {relative}"
+        differing = [key for key, files in contents.items() if files.get(relative) != reference[relative]]
+        assert not differing, f"{relative} differs from {reference_id} in: {', '.join(differing)}"
+    if len(contents) > 1:
+        plugins = {files["src/my_service/plugins.py"] for files in contents.values()}
+        assert len(plugins) > 1, "the styles install nothing of their own: the comparison proves nothing"

@@ -119,10 +119,26 @@ def test_pairwise_covers_every_valid_pair_and_is_smaller(synthetic: Template) ->
     pairwise = synthetic.pairwise()
     assert pairwise[0] == synthetic.default(), "the default combination is always tested"
     assert {combination.without_names() for combination in pairwise} <= set(full)
-    needed = set().union(*(combination.pairs() for combination in full))
-    covered = set().union(*(combination.pairs() for combination in pairwise))
+    needed = set().union(*(synthetic.coverage(combination) for combination in full))
+    covered = set().union(*(synthetic.coverage(combination) for combination in pairwise))
     assert covered == needed
     assert len(pairwise) < len(full) / 4
+
+
+def test_pairwise_tests_every_subset_and_each_choice_with_and_without_the_others(synthetic: Template) -> None:
+    full = synthetic.full()
+    pairwise = synthetic.pairwise()
+    assert {c.get("features") for c in pairwise} == {c.get("features") for c in full}
+    for choice in ("auth", "tasks"):
+        for selected in (True, False):
+            with_it = [c for c in pairwise if (choice in (c.get("features") or ())) is selected]
+            for orm in ("sqlalchemy", "sqlmodel", "none"):
+                assert any(c.get("orm") == orm for c in with_it), (choice, selected, orm)
+    # A subset is covered alone; only memberships are paired with the other values.
+    coverage = synthetic.coverage(synthetic.default())
+    assert (("features", ("auth",)),) in coverage
+    assert all(len(pair) == 1 for pair in coverage if any(name == "features" for name, _ in pair))
+    assert (("features:tasks", False), ("orm", "sqlalchemy")) in coverage
 
 
 def test_pairwise_is_deterministic(tmp_path: Path) -> None:
@@ -207,6 +223,11 @@ def test_every_combination_round_trips_through_its_combo_string(synthetic: Templ
         assert synthetic.parse_combo(combination.combo) == combination
 
 
+def _selects(combination: Combination, name: str, value: object, multiselect: bool) -> bool:
+    chosen = combination.get(name)
+    return value in (chosen or ()) if multiselect and isinstance(chosen, tuple) else chosen == value
+
+
 def test_real_copier_yml() -> None:
     template = Template()
     config = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
@@ -218,7 +239,12 @@ def test_real_copier_yml() -> None:
         spec = config[name]
         values = spec["choices"].values() if isinstance(spec["choices"], dict) else spec["choices"]
         for value in values:
-            assert any(c.get(name) == value for c in full) or template.refusal({name: value}), (name, value)
+            multiselect = template.question(name).multiselect
+            answer = [value] if multiselect else value
+            assert any(_selects(c, name, value, multiselect) for c in full) or template.refusal({name: answer}), (
+                name,
+                value,
+            )
     assert {combination.without_names() for combination in template.pairwise()} <= set(full)
 
 

@@ -82,6 +82,10 @@ BAD_ANSWERS: list[tuple[dict[str, Any], str, str]] = [
     ({"task_queue": "celery", "broker": "kafka"}, "broker", "'kafka' is not in"),
     ({"orm": "none", "task_queue": "arq"}, "python_version", "transactional outbox, which needs a database"),
     ({"auth": "ldap"}, "auth", "'ldap' is not in"),
+    ({"api_styles": []}, "api_styles", "choose at least one API style"),
+    ({"api_styles": ["soap"]}, "api_styles", "'soap' is not in"),
+    ({"resource": "grpc"}, "resource", "clashes with a module of the generated package"),
+    ({"resource_plural": "graphql"}, "resource_plural", "clashes with a module of the generated package"),
     ({"orm": "none", "auth": "jwt"}, "python_version", "users and API keys must outlive the process"),
     ({"resource": "user", "auth": "jwt"}, "auth", "auth=jwt brings its own refresh_tokens, users"),
     (
