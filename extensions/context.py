@@ -47,6 +47,7 @@ class ContextUpdater(ContextHook):
         if isinstance(plural, str) and plural:
             context["resource_plural_title"] = filters["title_words"](plural)
             context["resource_path"] = filters["kebab"](plural)
+            context["plural_class"] = filters["pascal"](plural)
         if isinstance(package, str) and package:
             context["env_prefix"] = package.upper() + "_"
         # Everything the option tables say about these answers (extensions/options.py).

@@ -119,6 +119,7 @@ DEPENDENCY_IMPORT_NAMES = frozenset(
         "filelock",
         "google",
         "graphql",
+        "google",
         "greenlet",
         "grimp",
         "grpc",
@@ -243,6 +244,8 @@ PACKAGE_MODULE_NAMES = frozenset(
         "graphql",
         "grpc",
         "rest",
+        "servicer",
+        "protos",
     }
 )
 # Class names the generated code defines beside the resource's own classes, and those its modules
@@ -257,6 +260,7 @@ RESERVED_CLASS_STEMS = frozenset(
     | {"queue_settings", "webhook_settings", "circuit_breaker", "retry_policy", "job_context"}
     | {"principal", "token_settings", "api_key_settings"}
     | {"oidc_settings", "not_authenticated_error", "permission_denied_error", "too_many_attempts_error"}
+    | {"grpc_settings"}
 )
 
 _IRREGULAR_PLURALS = {

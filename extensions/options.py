@@ -429,8 +429,9 @@ class ApiStyle:
     entry_module: str = ""
     # Libraries only this style's modules may import (services and repositories must not).
     modules: tuple[str, ...] = ()
-    # Partial under includes/: the README section showing how to call it.
+    # Partials under includes/: the README section showing how to call it, its .env.example lines.
     readme_partial: str = ""
+    env_partial: str = ""
     # The README's layout block: (path, what it is) in the package and in each domain.
     package_layout: tuple[tuple[str, str], ...] = ()
     domain_layout: tuple[tuple[str, str], ...] = ()
@@ -457,9 +458,30 @@ API_STYLES: dict[str, ApiStyle] = {
             entry_module="resolvers",
             modules=("strawberry",),
             readme_partial="includes/readme/api-graphql.md.jinja",
+            env_partial="includes/env/api-graphql.env.jinja",
             package_layout=(("graphql/", "the schema at /graphql: context, permissions, error codes, limits"),),
             domain_layout=(("resolvers.py", "GraphQL only: the types, queries and mutations; call the service"),),
             docs="a Strawberry schema at /graphql over the same services; GraphiQL off in production",
+        ),
+        ApiStyle(
+            key="grpc",
+            label="gRPC (grpcio, a .proto per resource)",
+            dependencies=(
+                "grpcio>=1.85.1,<2",
+                "grpcio-health-checking>=1.85.1,<2",
+                "grpcio-reflection>=1.85.1,<2",
+                "protobuf>=7.35.1,<8",
+            ),
+            dev_dependencies=("grpcio-tools>=1.85.4,<2", "types-grpcio>=1.85.0,<2", "types-protobuf>=7.35.1,<8"),
+            plugins=(Plugin("grpc.plugin", "grpc_plugin"),),
+            settings=(SettingsPart("grpc.settings", "GrpcSettings"),),
+            entry_module="servicer",
+            modules=("grpc", "grpc_health", "grpc_reflection"),
+            readme_partial="includes/readme/api-grpc.md.jinja",
+            env_partial="includes/env/api-grpc.env.jinja",
+            package_layout=(("grpc/", "the gRPC server (lifespan), protos/ and their stubs, codegen, status codes"),),
+            domain_layout=(("servicer.py", "gRPC only: parse the message, call the service, build the reply"),),
+            docs="grpcio aio servers in the app's process, a .proto per resource, health and reflection",
         ),
     )
 }

@@ -19,3 +19,13 @@ class Principal:
 
     def can(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What a caller presented, however it was sent (HTTP headers, gRPC metadata): a bearer
+    token, an API key, and the client's address.  ``auth.authentication`` checks them."""
+
+    bearer: str | None = None
+    api_key: str | None = None
+    client: str = "unknown"
