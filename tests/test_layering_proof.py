@@ -44,6 +44,31 @@ def data_combinations(template: Template, **fixed: str) -> list[Combination]:
     return list(seen.values())
 
 
+def rendered_files(
+    template_snapshot: Path, tmp_path: Path, combinations: list[Combination], paths: tuple[str, ...]
+) -> dict[str, dict[str, bytes]]:
+    """``{combination id: {path: bytes}}`` of ``paths`` in each rendered combination (those it has)."""
+    contents: dict[str, dict[str, bytes]] = {}
+    for combination in combinations:
+        rendered = render(template_snapshot, tmp_path / combination.id, combination)
+        assert not rendered.error, f"{combination.id}: {rendered.error}"
+        contents[combination.id] = {
+            relative: (rendered.project / relative).read_bytes()
+            for relative in paths
+            if (rendered.project / relative).exists()
+        }
+    return contents
+
+
+def assert_identical(contents: dict[str, dict[str, bytes]], paths: tuple[str, ...]) -> None:
+    """Each of ``paths`` exists in the first combination and is byte-identical in all."""
+    reference_id, reference = next(iter(contents.items()))
+    for relative in paths:
+        assert relative in reference, f"{reference_id} has no {relative}"
+        differing = [key for key, files in contents.items() if files.get(relative) != reference[relative]]
+        assert not differing, f"{relative} differs from {reference_id} in: {', '.join(differing)}"
+
+
 @pytest.mark.render
 @pytest.mark.parametrize("auth", ["none", "jwt"])
 def test_entry_layer_and_service_are_byte_identical_across_the_data_options(
@@ -54,21 +79,9 @@ def test_entry_layer_and_service_are_byte_identical_across_the_data_options(
     orms = {combination.get("orm") for combination in combinations}
     assert len(orms) >= 2, f"the data options to compare: {[c.id for c in combinations]}"
 
-    contents: dict[str, dict[str, bytes]] = {}
-    for combination in combinations:
-        rendered = render(template_snapshot, tmp_path / combination.id, combination)
-        assert not rendered.error, f"{combination.id}: {rendered.error}"
-        contents[combination.id] = {
-            relative: (rendered.project / relative).read_bytes()
-            for relative in (*IDENTICAL, *DIFFERENT)
-            if (rendered.project / relative).exists()
-        }
+    contents = rendered_files(template_snapshot, tmp_path, combinations, (*IDENTICAL, *DIFFERENT))
 
-    reference_id, reference = next(iter(contents.items()))
-    for relative in IDENTICAL:
-        assert relative in reference, f"{reference_id} has no {relative}"
-        differing = [key for key, files in contents.items() if files.get(relative) != reference[relative]]
-        assert not differing, f"{relative} differs from {reference_id} in: {', '.join(differing)}"
+    assert_identical(contents, IDENTICAL)
     for relative in DIFFERENT:
         variants = {files.get(relative) for files in contents.values()}
         assert len(variants) > 1, f"{relative} is the same everywhere: the data options change nothing?"
@@ -109,21 +122,10 @@ def test_services_and_data_layer_are_byte_identical_across_the_api_styles(
     choices = template.question(STYLE_QUESTION).choices()
     assert len(subsets) == 2 ** len(choices) - 1, f"every subset of the styles: {sorted(map(str, subsets))}"
 
-    contents: dict[str, dict[str, bytes]] = {}
-    for combination in combinations:
-        rendered = render(template_snapshot, tmp_path / combination.id, combination)
-        assert not rendered.error, f"{combination.id}: {rendered.error}"
-        contents[combination.id] = {
-            relative: (rendered.project / relative).read_bytes()
-            for relative in (*IDENTICAL_ACROSS_STYLES, "src/my_service/plugins.py")
-            if (rendered.project / relative).exists()
-        }
+    paths = (*IDENTICAL_ACROSS_STYLES, "src/my_service/plugins.py")
+    contents = rendered_files(template_snapshot, tmp_path, combinations, paths)
 
-    reference_id, reference = next(iter(contents.items()))
-    for relative in IDENTICAL_ACROSS_STYLES:
-        assert relative in reference, f"{reference_id} has no {relative}"
-        differing = [key for key, files in contents.items() if files.get(relative) != reference[relative]]
-        assert not differing, f"{relative} differs from {reference_id} in: {', '.join(differing)}"
+    assert_identical(contents, IDENTICAL_ACROSS_STYLES)
     if len(contents) > 1:
         plugins = {files["src/my_service/plugins.py"] for files in contents.values()}
         assert len(plugins) > 1, "the styles install nothing of their own: the comparison proves nothing"
