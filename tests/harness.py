@@ -219,7 +219,32 @@ def _answers_with_template_syntax(project: Path) -> list[str]:
         return []
     if not isinstance(answers, dict):
         return []
-    return [value for value in answers.values() if isinstance(value, str) and LEFTOVER.search(value)]
+    found = [value for value in answers.values() if isinstance(value, str) and LEFTOVER.search(value)]
+    return sorted({piece for value in found for piece in (value, *_marker_runs(value))}, key=len, reverse=True)
+
+
+# What an escaper may rewrite (Python, TOML, JSON, YAML strings; Markdown text), whitespace, which
+# Markdown collapses, and non-ASCII, which Python strings may escape: an answer's template syntax shows
+# in a file as the run of the answer around it that holds none of these (or not at all, when escaping
+# broke the marker itself).
+_ESCAPABLE = set("\\\"'`*_[]<>#~$|&")
+
+
+def _kept(char: str) -> bool:
+    return char.isascii() and char.isprintable() and not char.isspace() and char not in _ESCAPABLE
+
+
+def _marker_runs(answer: str) -> list[str]:
+    """Each run of ``answer`` around a ``{{``/``{%``/``{#`` that no escaper changes."""
+    runs = []
+    for match in LEFTOVER.finditer(answer):
+        start, end = match.start(), match.end()
+        while start > 0 and _kept(answer[start - 1]):
+            start -= 1
+        while end < len(answer) and _kept(answer[end]):
+            end += 1
+        runs.append(answer[start:end])
+    return runs
 
 
 def leftover_template_syntax(project: Path) -> list[str]:

@@ -7,12 +7,15 @@ import keyword
 import re
 import tomllib
 from email.headerregistry import Address, AddressHeader, HeaderRegistry
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+import yaml
 from jinja2 import Environment
 
+from tests.harness import leftover_template_syntax
 from tests.matrix import ROOT, _import_path
 
 
@@ -555,3 +558,20 @@ def test_email_refused(naming: ModuleType, value: str) -> None:
     message = naming.email_error(value)
     assert "is not an e-mail address" in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("name", ["$(id)#\\N{% raw %}my2", "a {{ b }} `c` {# d", "Ünï{%code%}\u2019s"])
+def test_leftovers_check_tells_an_answers_escaped_text_from_a_leftover(
+    naming: ModuleType, tmp_path: Path, name: str
+) -> None:
+    """An answer holding ``{%`` shows in files escaped per format; a real leftover beside it still counts."""
+    (tmp_path / ".copier-answers.yml").write_text(yaml.safe_dump({"project_name": name}), encoding="utf-8")
+    (tmp_path / "README.md").write_text(f"# {naming.markdown_text(name)}\n", encoding="utf-8")
+    (tmp_path / "settings.py").write_text(f"app_name = {naming.python_string(name)}\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(f"description = {naming.toml_string(name)}\n", encoding="utf-8")
+    assert leftover_template_syntax(tmp_path) == []
+
+    (tmp_path / "settings.py").write_text(
+        f"app_name = {naming.python_string(name)}  # {{% if x %}}\n", encoding="utf-8"
+    )
+    assert [problem.split(":")[0] for problem in leftover_template_syntax(tmp_path)] == ["settings.py"]
