@@ -548,6 +548,8 @@ def derive(answers: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {
         "api_style_rows": styles,
         **{f"has_{key}": any(row.key == key for row in styles) for key in API_STYLES},
+        # The style the end-to-end tests drive (the table's first chosen: REST, else GraphQL, else gRPC).
+        "primary_api_style": styles[0].key if styles else "",
         "orm_row": orm,
         "has_database": orm.has_database,
         "database_row": database,
