@@ -289,7 +289,7 @@ def test_the_generated_project_is_uv_first(default_project: tuple[Path, Toolchai
     module, _, attribute = pyproject["tool"]["fastapi"]["entrypoint"].partition(":")
     source = project / "src" / Path(*module.split(".")).with_suffix(".py")
     assert f"{attribute} = create_app()" in source.read_text(encoding="utf-8")
-    assert pyproject["tool"]["coverage"]["report"]["fail_under"] >= 85
+    assert pyproject["tool"]["coverage"]["report"]["fail_under"] >= 90
     assert pyproject["tool"]["coverage"]["run"]["branch"] is True
 
 
