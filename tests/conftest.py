@@ -28,6 +28,7 @@ from tests.harness import snapshot as take_snapshot
 from tests.matrix import ROOT, SELECTIONS, Combination, Template
 
 TIMING_PROPERTY = "harness-timing"
+SLOWEST_TESTS_KEPT = 30
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -135,12 +136,8 @@ def rendered_projects(
     with FileLock(run_dir / "rendered.lock"):
         if state.exists():
             return {key: Rendered(**value) for key, value in json.loads(state.read_text(encoding="utf-8")).items()}
+        # (a fuzzed project runs in the venv of its own requirements: test_answer_fuzz.fuzz_setup)
         wanted = {default_combination.id: default_combination}
-        fuzzing = any(item.get_closest_marker(name) for item in request.session.items for name in ("fuzz", "fuzz_deep"))
-        if fuzzing:  # fuzzed answers draw their choices from the pairwise set: its drivers join the shared venv
-            wanted.update(
-                (combination.id, combination) for combination in Template(template_root_of(request)).pairwise()
-            )
         for item in request.session.items:
             callspec = getattr(item, "callspec", None)
             if callspec is not None and isinstance(callspec.params.get("combination"), Combination):
@@ -227,8 +224,10 @@ class TimingReporter:
         self.config = config
         self.started = time.perf_counter()
         self.results: list[dict[str, Any]] = []
+        self.durations: dict[str, float] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
         if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
             return
         for name, value in report.user_properties:
@@ -272,6 +271,11 @@ class TimingReporter:
             "combos": self.config.getoption("--combo"),
             "isolated": self.config.getoption("--isolated"),
             "combinations": self.results,
+            # setup + call + teardown of every test, slowest first (the summary at the end of .ci/run)
+            "slowest_tests": [
+                {"test": nodeid, "seconds": round(seconds, 1)}
+                for nodeid, seconds in sorted(self.durations.items(), key=lambda item: -item[1])[:SLOWEST_TESTS_KEPT]
+            ],
         }
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

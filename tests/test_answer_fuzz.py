@@ -20,6 +20,8 @@ A defect found once stays tested as an ``@example``.
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import functools
 import os
 import re
@@ -34,16 +36,29 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 from hypothesis import HealthCheck, Phase, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from tests import fuzzing
-from tests.harness import LEFTOVER, Toolchain, python_for, report, run_copier, verify
+from tests.harness import (
+    HARNESS_DIR,
+    LEFTOVER,
+    Toolchain,
+    ensure_shared_venv,
+    project_requirements,
+    python_for,
+    report,
+    run_copier,
+    verify,
+)
 from tests.matrix import ROOT, Combination, Template, _import_path
 from tests.services import provisioned
 
 FAST_EXAMPLES = int(os.environ.get("HARNESS_FUZZ_EXAMPLES", "50"))
 DEEP_EXAMPLES = int(os.environ.get("HARNESS_FUZZ_DEEP_EXAMPLES", "4"))
+# How many accepted answer sets the deep tier verifies at once (default: one per core).
+DEEP_PARALLEL = int(os.environ.get("HARNESS_FUZZ_DEEP_PARALLEL", "0")) or os.cpu_count() or 2
 FAST_CHECKS = ("leftovers", "parse", "dockerfile", "compose", "ruff check .", "ruff format --check .")
 
 # Names the generated code uses, read from the rendered default project by ``fuzz_setup``
@@ -79,7 +94,6 @@ def fuzz_setup(
     template_snapshot: Path,
     default_project: tuple[Path, Toolchain],
     default_combination: Combination,
-    shared_toolchain: Callable[..., Toolchain],
     run_dir: Path,
 ) -> FuzzSetup:
     project, toolchain = default_project
@@ -87,12 +101,13 @@ def fuzz_setup(
     workdir = run_dir / "fuzz"
     workdir.mkdir(exist_ok=True)
     python = python_for(default_combination)
-    return FuzzSetup(
-        template_snapshot,
-        toolchain,
-        workdir,
-        lambda rendered: shared_toolchain(python, rendered),
-    )
+
+    def toolchain_of(rendered: Path) -> Toolchain:
+        # the venv of the project's own requirements (shared with every project that has the same)
+        with FileLock(HARNESS_DIR / "venv.lock"):
+            return ensure_shared_venv(project_requirements(rendered), python)
+
+    return FuzzSetup(template_snapshot, toolchain, workdir, toolchain_of)
 
 
 @dataclass
@@ -215,35 +230,63 @@ def test_fuzzed_answers_render_lint_clean_code(fuzz_setup: FuzzSetup, drawn: Any
             _fail(rendering, message)
 
 
+def _verify_deep(rendering: Rendering, toolchain: Toolchain) -> str:
+    """Every check of one accepted answer set: the failure message, or "" when it passes."""
+    project = rendering.project
+    with (
+        tempfile.TemporaryDirectory(prefix="fuzz-mypy-") as mypy_cache,
+        provisioned(rendering.combination) as services_env,
+    ):
+        # a cache of its own (the package's name is fuzzed), seeded like the matrix's (harness.seed_mypy_cache)
+        steps = verify(project, toolchain, {**services_env, "MYPY_CACHE_DIR": mypy_cache})
+    package = str(fuzzing.answers_file(project)["package_name"])
+    imports = fuzzing.import_problems(project, toolchain, package)
+    if not imports and all(step.ok for step in steps):
+        return ""
+    message = report(project, steps) if not all(step.ok for step in steps) else ""
+    if imports:
+        message += "\n--- import without side effects ---\n" + "\n".join(imports)
+    command = fuzzing.copier_command(rendering.answers)
+    return f"answers {fuzzing.describe(rendering.answers)}\nreproduce: {command}\n{message}"
+
+
 @pytest.mark.render
 @pytest.mark.fuzz_deep
-@settings(
-    max_examples=DEEP_EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    phases=(Phase.explicit, Phase.generate),  # no shrinking: each example runs every check
-    suppress_health_check=list(HealthCheck),
-)
-@given(drawn=DEEP_ANSWERS)
-def test_fuzzed_answers_pass_every_check(fuzz_setup: FuzzSetup, drawn: Any) -> None:
-    with _render(fuzz_setup, drawn) as rendering:
-        assume(rendering.refused is None)
-        event(f"checked: {fuzzing.describe(rendering.answers)}")
-        project = rendering.project
-        with (
-            tempfile.TemporaryDirectory(prefix="fuzz-mypy-") as mypy_cache,
-            provisioned(rendering.combination) as services_env,
-        ):
-            toolchain = fuzz_setup.toolchain_of(project)
-            steps = verify(project, toolchain, {**services_env, "MYPY_CACHE_DIR": mypy_cache})
-        package = str(fuzzing.answers_file(project)["package_name"])
-        imports = fuzzing.import_problems(project, toolchain, package)
-        if imports or not all(step.ok for step in steps):
-            message = report(project, steps) if not all(step.ok for step in steps) else ""
-            if imports:
-                message += "\n--- import without side effects ---\n" + "\n".join(imports)
-            _fail(rendering, message)
+def test_fuzzed_answers_pass_every_check(fuzz_setup: FuzzSetup) -> None:
+    """``DEEP_EXAMPLES`` accepted answer sets through every check, ``DEEP_PARALLEL`` at a time.
+
+    hypothesis draws and renders (derandomized: the same answer sets every run, refused ones
+    skipped with ``assume``); the accepted projects are kept and then verified side by side:
+    much of a project's own test suite waits on its database, broker or worker processes.
+    """
+    accepted: list[Rendering] = []
+    with contextlib.ExitStack() as kept:
+
+        @settings(
+            max_examples=DEEP_EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            phases=(Phase.explicit, Phase.generate),  # no shrinking: each example runs every check
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(drawn=DEEP_ANSWERS)
+        def draw(drawn: Any) -> None:
+            rendering = kept.enter_context(_render(fuzz_setup, drawn))
+            assume(rendering.refused is None)
+            event(f"checked: {fuzzing.describe(rendering.answers)}")
+            accepted.append(rendering)
+
+        draw()
+        # the venvs first, one at a time (each is built once, under a lock), then the checks in parallel
+        toolchains = [fuzz_setup.toolchain_of(rendering.project) for rendering in accepted]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=DEEP_PARALLEL) as pool:
+            failures = [message for message in pool.map(_verify_deep, accepted, toolchains) if message]
+    assert accepted, "hypothesis drew no accepted answer set"
+    if failures:
+        pytest.fail(
+            f"{len(failures)} of {len(accepted)} answer sets failed:\n\n" + "\n\n".join(failures), pytrace=False
+        )
 
 
 @pytest.mark.render

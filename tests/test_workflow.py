@@ -139,14 +139,21 @@ def test_a_job_of_several_combinations_shares_their_python_and_services() -> Non
         assert {format_value(member.get("python_version") or "3.11") for member in members} == {job["python"]}
 
 
+def _ci_run_sessions(script: str) -> set[str]:
+    """The nox sessions .ci/run runs: its ``run SESSION`` lines."""
+    return set(re.findall(r"^run (\w+)$", script, flags=re.MULTILINE))
+
+
 def test_ci_run_script() -> None:
     script = ROOT / ".ci" / "run"
     text = script.read_text(encoding="utf-8")
     assert text.startswith("#!/usr/bin/env bash\n")
     assert "set -euo pipefail" in text
-    for session in ("lint", "tests", "isolated"):
-        assert f'"${{NOX[@]}}" -s {session}' in text
+    assert '"${NOX[@]}" -s "$session"' in text
+    for session in ("lint", "tests", "isolated", "fuzz"):
+        assert session in _ci_run_sessions(text)
         assert session in _nox_sessions()
+    assert "tests.ci_summary" in text, "the time report ends the log"
     assert "--group ci" in text
     assert "ci" in _dependency_groups()
     subprocess.run(["bash", "-n", str(script)], check=True)
@@ -155,7 +162,7 @@ def test_ci_run_script() -> None:
 def test_github_runs_every_session_ci_runs(workflow: dict[str, Any]) -> None:
     """What .ci/run checks on one machine, the GitHub workflow checks too (there in parallel jobs)."""
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    local = set(re.findall(r'"\$\{NOX\[@\]\}" -s (\w+)', script))
+    local = _ci_run_sessions(script)
     github = {session for job in workflow["jobs"].values() for session in re.findall(r"nox -s (\w+)", _runs(job))}
     assert local - github == set(), f"sessions .ci/run runs and the GitHub workflow does not: {local - github}"
 
