@@ -15,15 +15,13 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import pytest
 from filelock import FileLock
 
-from tests.harness import HARNESS_DIR, Rendered, Toolchain, ensure_shared_venv, project_requirements, python_for
-from tests.harness import render as render_combination
+from tests.harness import HARNESS_DIR, Renderings, Toolchain, ensure_shared_venv, project_requirements, python_for
 from tests.harness import snapshot as take_snapshot
 from tests.matrix import ROOT, SELECTIONS, Combination, Template
 
@@ -128,81 +126,40 @@ def default_combination(template_root: Path) -> Combination:
 
 
 @pytest.fixture(scope="session")
-def rendered_projects(
-    request: pytest.FixtureRequest, run_dir: Path, template_snapshot: Path, default_combination: Combination
-) -> dict[str, Rendered]:
-    """Every combination this run verifies (plus the default one), rendered once for all workers."""
-    state = run_dir / "rendered.json"
-    with FileLock(run_dir / "rendered.lock"):
-        if state.exists():
-            return {key: Rendered(**value) for key, value in json.loads(state.read_text(encoding="utf-8")).items()}
-        # (a fuzzed project runs in the venv of its own requirements: test_answer_fuzz.fuzz_setup)
-        wanted = {default_combination.id: default_combination}
-        for item in request.session.items:
-            callspec = getattr(item, "callspec", None)
-            if callspec is not None and isinstance(callspec.params.get("combination"), Combination):
-                combination = callspec.params["combination"]
-                wanted[combination.id] = combination
-        # --isolated installs each project from the uv.lock its copier task writes: only then run the tasks.
-        tasks = bool(request.config.getoption("--isolated"))
-        rendered = {
-            key: render_combination(template_snapshot, run_dir / "projects" / key, combination, tasks=tasks)
-            for key, combination in sorted(wanted.items())
-        }
-        state.write_text(json.dumps({key: asdict(value) for key, value in rendered.items()}), encoding="utf-8")
-        return rendered
+def rendered_projects(request: pytest.FixtureRequest, run_dir: Path, template_snapshot: Path) -> Renderings:
+    """Renders combinations for this run (``rendered_projects.get(combination)``)."""
+    return Renderings(run_dir, template_snapshot, tasks=bool(request.config.getoption("--isolated")))
 
 
 @pytest.fixture(scope="session")
-def shared_toolchain(rendered_projects: dict[str, Rendered]) -> Callable[..., Toolchain]:
-    """``shared_toolchain(python, project)``: a shared venv for an interpreter, built once.
+def shared_toolchain() -> Callable[..., Toolchain]:
+    """``shared_toolchain(python, project)``: the shared venv of the project's requirements for an interpreter.
 
-    One venv holds every rendered project's dependencies when they can be installed together.
-    When they cannot (two options pin one library apart: arq wants redis<6, Celery redis>=6.4),
-    each project gets the venv of its own requirements (shared by projects with the same ones).
+    Projects whose requirements are the same share one (most of a run's projects: the options pin
+    libraries apart, arq wants redis<6 and Celery redis>=6.4, so no venv holds them all); each is
+    built once, under a lock, and kept for later runs (``ensure_shared_venv``).
     """
-    requirements_of: dict[Path, frozenset[str]] = {}
-    for rendered in rendered_projects.values():
-        if not rendered.error:
-            try:
-                requirements_of[Path(rendered.project)] = frozenset(project_requirements(rendered.project))
-            except (OSError, ValueError, KeyError, TypeError):  # that combination's "parse" check reports it
-                continue
-    union = frozenset().union(*requirements_of.values())
     built: dict[tuple[str, frozenset[str]], Toolchain] = {}
-    union_fails: set[str] = set()
 
-    def build(python: str, wanted: frozenset[str]) -> Toolchain:
+    def toolchain(python: str, project: Path | str) -> Toolchain:
+        wanted = frozenset(project_requirements(Path(project)))
         if (python, wanted) not in built:
             HARNESS_DIR.mkdir(parents=True, exist_ok=True)
             with FileLock(HARNESS_DIR / "venv.lock"):
                 built[python, wanted] = ensure_shared_venv(wanted, python)
         return built[python, wanted]
 
-    def toolchain(python: str, project: Path | str | None = None) -> Toolchain:
-        own = None
-        if project is not None:  # a project of this run, or another one (a fuzzed rendering)
-            own = requirements_of.get(Path(project)) or frozenset(project_requirements(Path(project)))
-        if python not in union_fails or own is None:
-            try:
-                return build(python, union)
-            except RuntimeError:
-                if own is None:
-                    raise
-                union_fails.add(python)
-        return build(python, own)
-
     return toolchain
 
 
 @pytest.fixture(scope="session")
 def default_project(
-    rendered_projects: dict[str, Rendered],
+    rendered_projects: Renderings,
     default_combination: Combination,
     shared_toolchain: Callable[..., Toolchain],
 ) -> tuple[Path, Toolchain]:
     """The default combination, rendered, with the shared toolchain (for template-level tests)."""
-    rendered = rendered_projects[default_combination.id]
+    rendered = rendered_projects.get(default_combination)
     if rendered.error:
         pytest.fail(f"the default combination does not render: {rendered.error}", pytrace=False)
     return rendered.project, shared_toolchain(python_for(default_combination), rendered.project)

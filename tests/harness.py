@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import filelock
 import yaml
 
 from tests.matrix import PYTHON_QUESTION, ROOT, Combination, format_value
@@ -193,6 +194,32 @@ def render(template: Path, destination: Path, combination: Combination, tasks: b
             combination.id, str(destination), time.perf_counter() - started, f"{type(error).__name__}: {error}"
         )
     return Rendered(combination.id, str(destination), time.perf_counter() - started)
+
+
+class Renderings:
+    """The combinations of a run, each rendered once for all xdist workers, when first asked for.
+
+    Rendering on demand (a file lock per combination) lets every worker start at once: with
+    one lock for all of them the first worker rendered every combination while the others waited.
+    """
+
+    def __init__(self, run_dir: Path, template: Path, tasks: bool) -> None:
+        self.run_dir = run_dir
+        self.template = template
+        # --isolated installs each project from the uv.lock its copier task writes: only then run the tasks.
+        self.tasks = tasks
+
+    def get(self, combination: Combination) -> Rendered:
+        key = hashlib.sha256(combination.id.encode()).hexdigest()[:16]
+        state = self.run_dir / "rendered" / f"{key}.json"
+        state.parent.mkdir(exist_ok=True)
+        with filelock.FileLock(state.with_suffix(".lock")):
+            if state.exists():
+                return Rendered(**json.loads(state.read_text(encoding="utf-8")))
+            destination = self.run_dir / "projects" / combination.id
+            rendered = render(self.template, destination, combination, tasks=self.tasks)
+            state.write_text(json.dumps(asdict(rendered)), encoding="utf-8")
+            return rendered
 
 
 # -- static checks ------------------------------------------------------------------------------
@@ -834,9 +861,7 @@ def seed_mypy_cache(cache: Path) -> None:
     """
     if not MYPY_SEED.is_dir():
         return
-    from filelock import FileLock
-
-    with FileLock(f"{MYPY_SEED}.lock"):
+    with filelock.FileLock(f"{MYPY_SEED}.lock"):
         for version in MYPY_SEED.iterdir():
             if version.is_dir() and not (cache / version.name).exists():
                 shutil.copytree(version, cache / version.name)
@@ -849,10 +874,8 @@ def publish_mypy_cache(cache: Path) -> None:
     """
     if not cache.is_dir():
         return
-    from filelock import FileLock
-
     MYPY_SEED.mkdir(parents=True, exist_ok=True)
-    with FileLock(f"{MYPY_SEED}.lock"):
+    with filelock.FileLock(f"{MYPY_SEED}.lock"):
         for version in cache.iterdir():
             if not version.is_dir():
                 continue

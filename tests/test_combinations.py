@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.harness import (
-    Rendered,
+    Renderings,
     Timing,
     Toolchain,
     interpreter_version,
@@ -28,12 +28,12 @@ from tests.services import provisioned
 @pytest.mark.combination
 def test_combination(
     combination: Combination,
-    rendered_projects: dict[str, Rendered],
+    rendered_projects: Renderings,
     shared_toolchain: Callable[..., Toolchain],
     record_timing: Callable[[str], None],
     pytestconfig: pytest.Config,
 ) -> None:
-    rendered = rendered_projects[combination.id]
+    rendered = rendered_projects.get(combination)
     timing = Timing(combination.id, {"render": rendered.seconds})
     try:
         if rendered.error:

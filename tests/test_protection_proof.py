@@ -9,14 +9,14 @@ principal; the generated test must fail and name that route, and pass on the unc
 from __future__ import annotations
 
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.harness import Rendered, Toolchain, find_python
-from tests.matrix import ROOT, format_value
+from tests.harness import Renderings, Toolchain, python_for
+from tests.matrix import ROOT, Template
 from tests.test_layering import copy_project
 
 # Two segments: one would be taken by the earlier "/{id}" route (a GET there asks for a
@@ -29,11 +29,6 @@ async def added_without_auth() -> dict[str, str]:
     return {{"open": "yes"}}
 '''
 TEST = "tests/api/test_protection.py::test_every_private_route_refuses_anonymous_callers"
-
-
-def _answers(project: Path) -> dict[str, object]:
-    loaded = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
-    return loaded if isinstance(loaded, dict) else {}
 
 
 def _run_test(project: Path, toolchain: Toolchain) -> subprocess.CompletedProcess[str]:
@@ -60,31 +55,17 @@ def test_every_auth_choice_is_proven() -> None:
 
 @pytest.mark.parametrize("auth", AUTH_CHOICES)
 def test_a_route_added_without_auth_fails_the_generated_protection_test(
-    rendered_projects: dict[str, Rendered],
-    shared_toolchain: object,
+    rendered_projects: Renderings,
+    shared_toolchain: Callable[..., Toolchain],
+    template_root: Path,
     tmp_path: Path,
     auth: str,
 ) -> None:
-    # A rendered combination with this auth, preferring one that needs no server.
-    candidates = sorted(
-        (
-            rendered
-            for rendered in rendered_projects.values()
-            if not rendered.error
-            and _answers(rendered.project).get("auth", "none") == auth
-            and "rest" in _answers(rendered.project).get("api_styles", ["rest"])  # type: ignore[operator]
-        ),
-        key=lambda rendered: (
-            _answers(rendered.project).get("task_queue", "none") != "none",
-            _answers(rendered.project).get("database", "sqlite") != "sqlite",
-        ),
-    )
-    if not candidates:
-        pytest.skip(f"no combination with auth={auth} and REST in this run's matrix")
-    rendered = candidates[0]
-    wanted = str(_answers(rendered.project).get("python_version", ""))
-    python = find_python(format_value(wanted)) or sys.executable
-    toolchain = shared_toolchain(python, rendered.project)  # type: ignore[operator]
+    # The default combination with this auth: REST, SQLite, no queue (no server needed).
+    combination = Template(template_root).parse_combo(f"auth={auth}")
+    rendered = rendered_projects.get(combination)
+    assert not rendered.error, rendered.error
+    toolchain = shared_toolchain(python_for(combination), rendered.project)
     copy, package, plural = copy_project(rendered.project, tmp_path / "project")
 
     unchanged = _run_test(copy, toolchain)
