@@ -40,10 +40,32 @@ def add_tag(app: FastAPI, name: str, description: str) -> None:
     app.openapi_tags = [*(app.openapi_tags or []), {"name": name, "description": description}]
 
 
+def camel_case(name: str) -> str:
+    """``create_item`` → ``createItem``."""
+    first, *rest = name.split("_")
+    return first + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
 def operation_id(route: APIRoute) -> str:
     """``create_item`` → ``createItem``: the route name as generated clients name methods."""
-    first, *rest = route.name.split("_")
-    return first + "".join(word[:1].upper() + word[1:] for word in rest)
+    return camel_case(route.name)
+
+
+def operation_links(parameter: str, value: str, targets: dict[str, str]) -> dict[str, Any]:
+    """OpenAPI links from a response to the operations (route name: description) it leads to.
+
+    ``parameter`` of each target gets ``value`` (a runtime expression such as
+    ``$response.body#/id``): generated clients and stateful testers (schemathesis' workflows)
+    follow them, whatever the resource is called.
+    """
+    return {
+        camel_case(name): {
+            "operationId": camel_case(name),
+            "parameters": {parameter: value},
+            "description": description,
+        }
+        for name, description in targets.items()
+    }
 
 
 def problem_schemas() -> dict[str, Any]:
