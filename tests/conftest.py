@@ -77,14 +77,31 @@ def template_root_of(request: pytest.FixtureRequest) -> Path:
 OPT_IN_MARKERS = ("fuzz_deep", "bench_service")
 
 
+def _expected_minutes(item: pytest.Item) -> int:
+    """A rough cost of a test, for ordering: combinations by their services, the rest after them."""
+    callspec = getattr(item, "callspec", None)
+    combination = callspec.params.get("combination") if callspec is not None else None
+    if not isinstance(combination, Combination):
+        return 0
+    queue = combination.get("task_queue") not in (None, "none")
+    server = combination.get("database") in ("postgresql", "mysql")
+    return 1 + 2 * queue + server
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The deep fuzz tier (``nox -s fuzz``) and the benchmark's smoke run run only when ``-m`` names them."""
+    """The deep fuzz tier (``nox -s fuzz``) and the benchmark's smoke run run only when ``-m`` names them.
+
+    The rest runs longest first: the combinations (one to three minutes each, those with a task
+    queue the longest), then the template-level tests. With the long ones last, one xdist worker
+    finished the run alone on the last combination while the other had nothing left to steal.
+    """
     markexpr = config.getoption("markexpr") or ""
     skipped = [name for name in OPT_IN_MARKERS if name not in markexpr]
     deselected = [item for item in items if any(item.get_closest_marker(name) for name in skipped)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if item not in deselected]
+    items.sort(key=_expected_minutes, reverse=True)  # stable: the rest keep their order
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -452,7 +452,10 @@ def find_uv() -> str | None:
 
 def _uv_env() -> dict[str, str]:
     """The harness's environment for uv: quiet, no interpreter downloads, no inherited project venv."""
-    env = {name: value for name, value in os.environ.items() if name not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}}
+    # UV_COMPILE_BYTECODE (noxfile.py sets it for the harness's own venv): a project venv's bytecode
+    # is written by the first process that imports each module, not all of it up front (8 s a venv)
+    skipped = {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "UV_COMPILE_BYTECODE"}
+    env = {name: value for name, value in os.environ.items() if name not in skipped}
     env.update({"UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1", "NO_COLOR": "1"})
     return env
 
