@@ -57,9 +57,8 @@ from tests.services import provisioned
 
 FAST_EXAMPLES = int(os.environ.get("HARNESS_FUZZ_EXAMPLES", "50"))
 DEEP_EXAMPLES = int(os.environ.get("HARNESS_FUZZ_DEEP_EXAMPLES", "4"))
-# How many accepted answer sets the deep tier verifies at once (default: one more than the cores:
-# much of a project's own test suite waits on its services and processes).
-DEEP_PARALLEL = int(os.environ.get("HARNESS_FUZZ_DEEP_PARALLEL", "0")) or (os.cpu_count() or 1) + 1
+# How many accepted answer sets the deep tier verifies at once (default: one per core).
+DEEP_PARALLEL = int(os.environ.get("HARNESS_FUZZ_DEEP_PARALLEL", "0")) or os.cpu_count() or 2
 FAST_CHECKS = ("leftovers", "parse", "dockerfile", "compose", "ruff check .", "ruff format --check .")
 
 # Names the generated code uses, read from the rendered default project by ``fuzz_setup``
