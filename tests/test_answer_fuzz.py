@@ -36,17 +36,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from filelock import FileLock
 from hypothesis import HealthCheck, Phase, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from tests import fuzzing
 from tests.harness import (
-    HARNESS_DIR,
     LEFTOVER,
     Toolchain,
-    ensure_shared_venv,
-    project_requirements,
     python_for,
     report,
     run_copier,
@@ -94,6 +90,7 @@ def fuzz_setup(
     template_snapshot: Path,
     default_project: tuple[Path, Toolchain],
     default_combination: Combination,
+    shared_toolchain: Callable[..., Toolchain],
     run_dir: Path,
 ) -> FuzzSetup:
     project, toolchain = default_project
@@ -102,12 +99,8 @@ def fuzz_setup(
     workdir.mkdir(exist_ok=True)
     python = python_for(default_combination)
 
-    def toolchain_of(rendered: Path) -> Toolchain:
-        # the venv of the project's own requirements (shared with every project that has the same)
-        with FileLock(HARNESS_DIR / "venv.lock"):
-            return ensure_shared_venv(project_requirements(rendered), python)
-
-    return FuzzSetup(template_snapshot, toolchain, workdir, toolchain_of)
+    # the venv of a fuzzed project's own requirements (shared with every project that has the same)
+    return FuzzSetup(template_snapshot, toolchain, workdir, lambda rendered: shared_toolchain(python, rendered))
 
 
 @dataclass
