@@ -42,11 +42,10 @@ nox.options.error_on_external_run = True
 ROOT = Path(__file__).resolve().parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 BENCH_DIR = ROOT / "bench"
-# pytest-xdist workers: one per core (2 here), overridable, e.g. HARNESS_WORKERS=3. One more than
-# the cores ran .ci/run's tests in 20.5 min instead of 27, but a taskiq worker then missed its
-# 30 s graceful stop in a project's own test (docs/harness.md, "Speed"): not the default until the
-# generated tests drive time instead of waiting for it.
-WORKERS = os.environ.get("HARNESS_WORKERS") or "auto"
+# pytest-xdist workers: one more than the cores (3 here), overridable (HARNESS_WORKERS=2). A
+# combination spends part of its time waiting on brokers, databases and worker processes: with
+# one worker per core, .ci/run kept 1.5 of 2 cores busy (docs/harness.md, "Speed").
+WORKERS = os.environ.get("HARNESS_WORKERS") or str((os.cpu_count() or 1) + 1)
 ACTIONLINT = (
     "import sys; from pathlib import Path; from tests.actionlint import actionlint; "
     "sys.exit('\\n'.join(actionlint([Path(name) for name in sys.argv[1:]])) or None)"

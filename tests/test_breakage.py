@@ -9,8 +9,8 @@ because the template happens to be broken elsewhere.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ class Mutation:
     check: str
     change: Callable[[Path, str, str], None]  # (project, package, resource_plural)
     expected: str  # a fragment of the failing check's output
+    env: Mapping[str, str] = field(default_factory=dict)  # for the check's run
 
 
 def _append(relative: str, text: str) -> Callable[[Path, str, str], None]:
@@ -119,7 +120,10 @@ MUTATIONS = {
     "failing-test": Mutation(
         "pytest",
         _append("tests/test_harness_breakage.py", "def test_harness_breakage() -> None:\n    assert 1 == 2\n"),
-        "test_harness_breakage",
+        "FAILED tests/test_harness_breakage.py::test_harness_breakage",
+        # The failing test alone, with no coverage threshold: only the failure can fail the
+        # step (the whole suite would take a minute to say the same).
+        env={"PYTEST_ADDOPTS": "--cov-fail-under=0 tests/test_harness_breakage.py"},
     ),
 }
 
@@ -130,7 +134,7 @@ def test_check_fails_on_broken_project(default_project: tuple[Path, Toolchain], 
     project, toolchain = default_project
     copy, package, plural = copy_project(project, tmp_path / "project")
     mutation.change(copy, package, plural)
-    (step,) = verify(copy, toolchain, only=[mutation.check], cache_key="breakage")
+    (step,) = verify(copy, toolchain, mutation.env, only=[mutation.check], cache_key="breakage")
     assert not step.ok, f"{mutation.check} did not catch {name}:\n{step.output}"
     assert mutation.expected in step.output, step.output
 

@@ -35,7 +35,7 @@ def _run_test(project: Path, toolchain: Toolchain) -> subprocess.CompletedProces
     return subprocess.run(
         [str(toolchain.bin / "python"), "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", TEST],
         cwd=project,
-        env=toolchain.env(project, {"PYTHONDONTWRITEBYTECODE": "1"}),
+        env=toolchain.env(project),
         capture_output=True,
         text=True,
         timeout=600,
