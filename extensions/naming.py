@@ -15,12 +15,13 @@ into a generated file as they are: each file format has its own filter
 
 from __future__ import annotations
 
-import keyword
+import json
 import re
 import sys
 import unicodedata
 from email.errors import HeaderParseError
 from email.headerregistry import Address
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment
@@ -79,138 +80,30 @@ _ASCII_LETTERS = str.maketrans(
     }
 )
 
-# Top-level import names of every distribution installed with a generated project (runtime, dev
-# tools and their dependencies), so a package named like one of them would shadow it.
-# tests/test_reserved_names.py lists them from the harness venv and fails when one is missing here.
+# What every supported Python reserves (extensions/python_names.json, written by
+# ``python -m tests.python_names --write`` from each ``python_version`` choice's interpreter): a
+# service runs on all of them, whatever Python runs copier (``type`` is a soft keyword from 3.12).
+_PYTHON_NAMES = json.loads(Path(__file__).with_name("python_names.json").read_text(encoding="utf-8"))
+PYTHON_KEYWORDS = frozenset(_PYTHON_NAMES["keywords"])
+PYTHON_SOFT_KEYWORDS = frozenset(_PYTHON_NAMES["soft_keywords"])
+STDLIB_MODULE_NAMES = frozenset(_PYTHON_NAMES["stdlib_module_names"]) | sys.stdlib_module_names
+
+# Top-level import names of every distribution installed with a generated project, for every
+# requirement set the options make (runtime, dev tools and what they pull in), so a package named
+# like one of them would shadow it. tests/test_reserved_names.py lists them from the venv of each
+# requirement set of the run's combinations and writes the complete list when one is missing here.
 DEPENDENCY_IMPORT_NAMES = frozenset(
-    [
-        "aio_pika",
-        "aiormq",
-        "aiosqlite",
-        "alembic",
-        "amqp",
-        "annotated_doc",
-        "annotated_types",
-        "anyio",
-        "argon2",
-        "arq",
-        "ast_serialize",
-        "asyncmy",
-        "asyncpg",
-        "billiard",
-        "celery",
-        "certifi",
-        "cffi",
-        "cfgv",
-        "charset_normalizer",
-        "click",
-        "coverage",
-        "cross_web",
-        "cryptography",
-        "dateutil",
-        "deptry",
-        "distlib",
-        "dotenv",
-        "editables",
-        "email_validator",
-        "execnet",
-        "fastapi",
-        "fastapi_cli",
-        "filelock",
-        "google",
-        "graphql",
-        "google",
-        "greenlet",
-        "grimp",
-        "grpc",
-        "grpc_health",
-        "grpc_reflection",
-        "grpc_tools",
-        "h11",
-        "harfile",
-        "hatchling",
-        "httpcore",
-        "httptools",
-        "httpx",
-        "hypothesis",
-        "hypothesis_graphql",
-        "identify",
-        "idna",
-        "importlinter",
-        "iniconfig",
-        "jsonschema_rs",
-        "jwt",
-        "kombu",
-        "librt",
-        "mako",
-        "markdown_it",
-        "markupsafe",
-        "mdurl",
-        "multipart",
-        "mypy",
-        "mypy_extensions",
-        "mypyc",
-        "nodeenv",
-        "opentelemetry",
-        "packaging",
-        "pamqp",
-        "pathspec",
-        "pip",
-        "pkg_resources",
-        "platformdirs",
-        "pluggy",
-        "pre_commit",
-        "pwdlib",
-        "py",
-        "pycparser",
-        "pydantic",
-        "pydantic_core",
-        "pydantic_settings",
-        "pygments",
-        "pyrate_limiter",
-        "pytest",
-        "pytest_asyncio",
-        "pytest_cov",
-        "python_discovery",
-        "python_multipart",
-        "redis",
-        "requests",
-        "requirements",
-        "rich",
-        "rich_toolkit",
-        "ruff",
-        "schemathesis",
-        "setuptools",
-        "shellingham",
-        "sortedcontainers",
-        "sqlalchemy",
-        "sqlmodel",
-        "starlette",
-        "strawberry",
-        "structlog",
-        "taskiq",
-        "taskiq_aio_pika",
-        "taskiq_dependencies",
-        "taskiq_redis",
-        "tomli",
-        "trove_classifiers",
-        "typer",
-        "typing_extensions",
-        "typing_inspection",
-        "tzdata",
-        "urllib3",
-        "uvicorn",
-        "uvloop",
-        "vine",
-        "virtualenv",
-        "watchfiles",
-        "websockets",
-        "werkzeug",
-        "wheel",
-        "xdist",
-        "yaml",
-    ]
+    json.loads(Path(__file__).with_name("dependency_import_names.json").read_text(encoding="utf-8"))["names"]
 )
+# Names the options generate beside the resource's own ones, in one namespace with them: a
+# resource or plural taking one would meet it (GraphQL's ``Query`` for the resource ``query``,
+# gRPC's ``tests/grpc/test_server.py`` for the plural ``server``, a proto field ``total``...).
+# Refused whatever the answers, so an option added later by ``copier update`` still renders.
+# tests/test_answer_fuzz.py finds them exhaustively in probe renders of every option and writes
+# the complete file when one is missing: {question: {answer: where it meets a generated name}}.
+_GENERATED_NAMES = json.loads(Path(__file__).with_name("generated_names.json").read_text(encoding="utf-8"))
+GENERATED_RESOURCE_NAMES: dict[str, str] = _GENERATED_NAMES["resource"]
+GENERATED_PLURAL_NAMES: dict[str, str] = _GENERATED_NAMES["resource_plural"]
 # Names the generated project itself uses at the top of its tree.
 PROJECT_RESERVED_NAMES = frozenset({"migrations", "tests", "test", "src", "docs"})
 
@@ -714,7 +607,7 @@ def identifier_error(value: str, label: str) -> str:
             f"{label} {shown(value)} must be snake_case: lower-case ASCII letters and digits separated by "
             f"single underscores, starting with a letter (e.g. {fixed if valid else 'order_line'!r})."
         )
-    if keyword.iskeyword(value) or keyword.issoftkeyword(value):
+    if value in PYTHON_KEYWORDS or value in PYTHON_SOFT_KEYWORDS:
         suffix = {"package_name": "_service", "resource_plural": "_items"}.get(label, "_item")
         hint = _suggest(label, value + suffix)
         return f"{label} {value!r} is a Python keyword{hint}."
@@ -726,7 +619,7 @@ def package_name_error(value: str) -> str:
     if problem:
         return problem
     hint = _suggest("package_name", f"{value}_service")
-    if value in sys.stdlib_module_names:
+    if value in STDLIB_MODULE_NAMES:
         return f"package_name {value!r} would shadow the standard-library module {value!r}{hint}."
     if value in DEPENDENCY_IMPORT_NAMES:
         return f"package_name {value!r} would shadow the dependency {value!r} of the generated project{hint}."
@@ -744,8 +637,11 @@ def resource_error(value: str, package_name: str = "") -> str:
         return f"resource {value!r} clashes with a module of the generated package{hint}."
     if value in RESERVED_CLASS_STEMS:
         return f"resource {value!r} would produce class names the generated code already defines{hint}."
-    if keyword.iskeyword(pascal(value)):
+    if pascal(value) in PYTHON_KEYWORDS:
         return f"resource {value!r} would name its class {pascal(value)!r}, a Python keyword{hint}."
+    if value in GENERATED_RESOURCE_NAMES:
+        where = GENERATED_RESOURCE_NAMES[value]
+        return f"resource {value!r} would meet a name the template generates ({where}){hint}."
     if value == package_name:
         return f"resource {value!r} must differ from package_name{hint}."
     return ""
@@ -774,6 +670,10 @@ def resource_plural_error(value: str, resource: str = "", package_name: str = ""
         )
     if value in PACKAGE_MODULE_NAMES:
         return f"resource_plural {value!r} clashes with a module of the generated package."
+    if value in GENERATED_PLURAL_NAMES:
+        where = GENERATED_PLURAL_NAMES[value]
+        hint = _suggest("resource_plural", f"{value}_items")
+        return f"resource_plural {value!r} would meet a name the template generates ({where}){hint}."
     if value == package_name:
         return f"resource_plural {value!r} must differ from package_name."
     return ""

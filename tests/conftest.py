@@ -143,6 +143,12 @@ def default_combination(template_root: Path) -> Combination:
 
 
 @pytest.fixture(scope="session")
+def run_combinations(pytestconfig: pytest.Config) -> list[Combination]:
+    """The combinations this run selected (``--matrix`` or ``--combo``)."""
+    return selected_combinations(pytestconfig)
+
+
+@pytest.fixture(scope="session")
 def rendered_projects(request: pytest.FixtureRequest, run_dir: Path, template_snapshot: Path) -> Renderings:
     """Renders combinations for this run (``rendered_projects.get(combination)``)."""
     return Renderings(run_dir, template_snapshot, tasks=bool(request.config.getoption("--isolated")))

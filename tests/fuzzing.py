@@ -18,13 +18,14 @@ import re
 import shlex
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
 
 from tests.harness import Toolchain, project_files
+from tests.matrix import ROOT, Combination, _import_path
 
 # Questions whose default derives from another answer (project_name -> project_slug ->
 # package_name, resource -> resource_plural): copier may refuse them when only their source was given.
@@ -175,10 +176,26 @@ def nasty_text() -> st.SearchStrategy[str]:
     return st.lists(piece, min_size=1, max_size=6).map("".join)
 
 
+def reserved_names() -> st.SearchStrategy[str]:
+    """Names a validator keeps a list of: the keywords and standard-library modules of every supported
+    Python, every requirement set's import names, the generated modules and classes."""
+    naming = _import_path(ROOT / "extensions" / "naming.py", "_fuzzing_naming")
+    kept = (
+        naming.PYTHON_KEYWORDS
+        | naming.PYTHON_SOFT_KEYWORDS
+        | naming.STDLIB_MODULE_NAMES
+        | naming.DEPENDENCY_IMPORT_NAMES
+        | naming.PACKAGE_MODULE_NAMES
+        | naming.RESERVED_CLASS_STEMS
+    )
+    return st.sampled_from(sorted(name for name in kept if re.fullmatch(_SNAKE, name)))
+
+
 def names(colliding: st.SearchStrategy[str], bound: int) -> st.SearchStrategy[str]:
     """Answers for a name question: mostly valid snake_case, some of every troublesome kind."""
     return st.one_of(
         colliding,
+        reserved_names(),
         st.sampled_from(SORT_POSITIONS),
         st.from_regex(_SNAKE, fullmatch=True),
         long_names(bound),
@@ -337,55 +354,176 @@ def describe(answers: Mapping[str, Any]) -> str:
     return json.dumps(dict(answers), ensure_ascii=False, sort_keys=True)
 
 
-def _bound_anywhere(tree: ast.AST) -> set[str]:
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _bound_in(scope: ast.AST) -> set[str]:
+    """The names a module, class or function binds itself (not those of the scopes it holds)."""
     bound: set[str] = set()
-    for node in ast.walk(tree):
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        bound.update(argument.arg for argument in ast.walk(scope.args) if isinstance(argument, ast.arg))
+    pending = list(ast.iter_child_nodes(scope))
+    while pending:
+        node = pending.pop()
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
-        elif isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            bound.add(node.name)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             bound.add(node.id)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
+        if isinstance(node, _SCOPES):
+            if not isinstance(node, ast.Lambda):
+                bound.add(node.name)
+            pending.extend(node.decorator_list if not isinstance(node, ast.Lambda) else [])
+            continue  # its own scope
+        if not isinstance(node, ast.arguments):
+            pending.extend(ast.iter_child_nodes(node))
     return bound
 
 
-# A resource no generated name contains by chance: in a project rendered with it, every name
-# holding it derives from the resource, every other name is fixed.
-PROBE_RESOURCE = "zqxj"
+def _python_scopes(tree: ast.Module) -> dict[str, set[str]]:
+    """``{"": the module's names, "<name>@<line>": a class's or function's own names and the module's}``.
 
-
-def resources_meeting_fixed_names(probe_project: Path) -> dict[str, list[str]]:
-    """Resources whose derived names would equal a fixed name bound in the same module.
-
-    ``probe_project`` is rendered with ``resource=PROBE_RESOURCE``.  A module binding
-    ``ZqxjEvent`` beside ``DomainEvent`` meets the resource ``domain`` (``DomainEvent`` twice);
-    one binding ``Zqxj`` meets every capitalised name it imports.
-    Returns ``{resource: ["path: fixed name", ...]}``.
+    A name bound in a class or function shadows the module's name of the same spelling there
+    (a method ``strawberry`` in a class using ``@strawberry.field``), so each is one namespace.
     """
-    stems = {PROBE_RESOURCE.capitalize(): True, PROBE_RESOURCE: False}
-    found: dict[str, list[str]] = {}
-    for path in project_files(probe_project):
-        if path.suffix != ".py":
-            continue
-        try:
-            bound = _bound_anywhere(ast.parse(path.read_text(encoding="utf-8")))
-        except SyntaxError:
-            continue
-        relative = path.relative_to(probe_project).as_posix()
-        fixed = {name for name in bound if PROBE_RESOURCE not in name.lower()}
-        for stem, capitalised in stems.items():
-            for name in bound - fixed:
-                if stem not in name:
-                    continue
-                prefix, suffix = name.split(stem, 1)
-                for other in fixed:
-                    middle = other[len(prefix) : len(other) - len(suffix)]
-                    if not (other.startswith(prefix) and other.endswith(suffix) and middle):
+    module = _bound_in(tree)
+    scopes = {"": module}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            scopes[f"{node.name}@{node.lineno}"] = _bound_in(node) | module
+    return scopes
+
+
+# A resource and a plural no generated name contains by chance: in a project rendered with them,
+# every name holding one derives from that answer, every other name is fixed.
+PROBE_RESOURCE = "zqxj"
+PROBE_PLURAL = "vwkq"
+PROBES = {"resource": PROBE_RESOURCE, "resource_plural": PROBE_PLURAL}
+
+# Declarations of the schema languages the options generate: a type name is bound in its file,
+# a field (or rpc) name in its type (message, service).
+_SCHEMA_TYPE = re.compile(r"^\s*(?:message|service|enum|type|input|scalar|interface|union)\s+(\w+)", re.MULTILINE)
+_PROTO_FIELD = re.compile(r"^\s*(?:(?:optional|repeated)\s+)?[\w.]+\s+(\w+)\s*=\s*\d+\s*;|^\s*rpc\s+(\w+)")
+_GRAPHQL_FIELD = re.compile(r"^\s*(\w+)\s*[(:]")
+
+
+def _schema_scopes(text: str, field: re.Pattern[str]) -> dict[str, set[str]]:
+    """``{"": type names, "<type>": its field names}`` of a .proto or .graphql text (blocks do not nest)."""
+    scopes: dict[str, set[str]] = {"": set(_SCHEMA_TYPE.findall(text))}
+    current = None
+    for line in text.splitlines():
+        declared = _SCHEMA_TYPE.match(line)
+        if declared and "{" in line and "}" not in line:
+            current = declared.group(1)
+            scopes.setdefault(current, set())
+        elif current is not None and line.strip().startswith("}"):
+            current = None
+        elif current is not None and (match := field.match(line)):
+            scopes[current].add(next(name for name in match.groups() if name))
+    return scopes
+
+
+def name_scopes(project: Path) -> dict[str, set[str]]:
+    """Every namespace of a rendered project with the names bound in it.
+
+    A Python module's bound names; a ``.proto`` file's messages and services, and each message's
+    fields and each service's rpcs; ``schema.graphql``'s types and each type's fields; each
+    directory's file names (two files rendered to one path: copier stops, or overwrites with -f).
+    """
+    scopes: dict[str, set[str]] = {}
+    for path in project_files(project):
+        relative = path.relative_to(project).as_posix()
+        folder = path.parent.relative_to(project).as_posix()
+        scopes.setdefault(f"{folder}/", set()).add(path.name)
+        for directory in path.relative_to(project).parents:
+            if directory.name:  # a folder is named in its parent's listing
+                scopes.setdefault(f"{directory.parent.as_posix()}/", set()).add(directory.name)
+        if path.suffix == ".py":
+            try:
+                tree = ast.parse(path.read_text(encoding="utf-8"))
+            except SyntaxError:
+                continue
+            for scope, names in _python_scopes(tree).items():
+                scopes[f"{relative}:{scope}" if scope else relative] = names
+        elif path.suffix in (".proto", ".graphql"):
+            field = _PROTO_FIELD if path.suffix == ".proto" else _GRAPHQL_FIELD
+            for scope, names in _schema_scopes(path.read_text(encoding="utf-8"), field).items():
+                scopes[f"{relative}:{scope}" if scope else relative] = names
+    return scopes
+
+
+def covering(combinations: Sequence[Combination]) -> list[Combination]:
+    """Few of ``combinations`` that together hold every choice they hold (each element of a
+    multi-select counts), so their renders hold every option's files."""
+
+    def held(combination: Combination) -> set[tuple[str, str]]:
+        return {
+            (question, str(item))
+            for question, value in combination.answers
+            for item in (value if isinstance(value, tuple) else (value,))
+        }
+
+    wanted = set().union(*(held(combination) for combination in combinations))
+    chosen: list[Combination] = []
+    while wanted:
+        best = max(combinations, key=lambda combination: len(held(combination) & wanted))
+        chosen.append(best)
+        wanted -= held(best)
+    return chosen
+
+
+def _answer_for(middle: str, capitalised: bool) -> str | None:
+    """The snake_case answer whose form in a derived name is ``middle`` (``ApiKey`` -> ``api_key``)."""
+    answer = "_".join(snake_words(middle))
+    same = "".join(word.capitalize() for word in answer.split("_")) if capitalised else answer
+    if same == middle and re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", answer):
+        return answer
+    return None
+
+
+def answers_meeting_fixed_names(probe_project: Path) -> dict[tuple[str, str], list[str]]:
+    """Answers to ``resource`` / ``resource_plural`` whose derived names would equal a fixed name.
+
+    ``probe_project`` is rendered with ``PROBES``. In every namespace (``name_scopes``), a name
+    holding a probe is derived, the others are fixed: a module binding ``ZqxjEvent`` beside
+    ``DomainEvent`` meets the resource ``domain``; a proto message holding ``repeated Zqxj vwkq``
+    beside ``int64 total`` meets the plural ``total``; ``tests/grpc/test_zqxj.py`` beside
+    ``test_server.py`` meets the resource ``server``; GraphQL's ``type Zqxj`` beside ``type Query``
+    meets ``query``. Returns ``{(question, answer): ["namespace: fixed name", ...]}``.
+    """
+    found: dict[tuple[str, str], list[str]] = {}
+    for scope, bound in name_scopes(probe_project).items():
+        fixed = {name for name in bound if not any(probe in name.lower() for probe in PROBES.values())}
+        for question, probe in PROBES.items():
+            for stem, capitalised in ((probe.capitalize(), True), (probe, False)):
+                for name in bound - fixed:
+                    if stem not in name:
                         continue
-                    resource = "_".join(snake_words(middle))
-                    same = "".join(word.capitalize() for word in resource.split("_")) if capitalised else resource
-                    if same == middle and re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", resource):
-                        found.setdefault(resource, []).append(f"{relative}: {other}")
-    return {resource: sorted(set(places)) for resource, places in sorted(found.items())}
+                    prefix, suffix = name.split(stem, 1)
+                    for other in fixed:
+                        middle = other[len(prefix) : len(other) - len(suffix)]
+                        if not (other.startswith(prefix) and other.endswith(suffix) and middle):
+                            continue
+                        answer = _answer_for(middle, capitalised)
+                        if answer is not None:
+                            found.setdefault((question, answer), []).append(f"{scope}: {other}")
+    return {key: sorted(set(places)) for key, places in sorted(found.items())}
+
+
+def refused_under(naming: Any, combination: Combination, question: str, answer: str) -> bool:
+    """Whether the validators refuse ``answer`` to ``question`` with the other answers of ``combination``."""
+    answers = {**combination.data(), **PROBES, question: answer}
+    if question == "resource":
+        answers["resource_plural"] = naming.plural(answer)
+    package = str(answers.get("package_name", "my_service"))
+    return bool(
+        naming.resource_error(answers["resource"], package)
+        or naming.resource_plural_error(answers["resource_plural"], answers["resource"], package)
+        or naming.auth_name_error(str(answers.get("auth", "none")), answers["resource"], answers["resource_plural"])
+    )
+
+
+def generic_place(place: str, package: str) -> str:
+    """A place of ``answers_meeting_fixed_names`` without this render's names: ``<package>/<plural>/...``."""
+    for name, shown_as in ((package, "<package>"), (PROBE_PLURAL, "<plural>"), (PROBE_RESOURCE, "<resource>")):
+        place = place.replace(name, shown_as).replace(name.capitalize(), shown_as.title())
+    return re.sub(r"@\d+", "", place)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import functools
+import json
 import os
 import re
 import shutil
@@ -41,6 +42,7 @@ from hypothesis import strategies as st
 
 from tests import fuzzing
 from tests.harness import (
+    HARNESS_DIR,
     LEFTOVER,
     Toolchain,
     python_for,
@@ -282,32 +284,50 @@ def test_fuzzed_answers_pass_every_check(fuzz_setup: FuzzSetup) -> None:
         )
 
 
+GENERATED_NAMES = ROOT / "extensions" / "generated_names.json"
+
+
 @pytest.mark.render
 @pytest.mark.fuzz
-def test_resources_named_like_fixed_names_are_refused_or_render_clean(fuzz_setup: FuzzSetup) -> None:
-    """Every resource whose derived names meet a name the generated code binds beside them.
+def test_resources_and_plurals_meeting_generated_names_are_refused(fuzz_setup: FuzzSetup) -> None:
+    """Every resource and plural whose derived names meet a name some option generates beside them.
 
-    Found exhaustively in a project rendered with a probe resource (so the list follows the
-    code), not by chance: each is refused with a good message, or renders clean.
+    Found exhaustively, not by chance: probe renders (``PROBES``) of few pairwise combinations that
+    together hold every choice of every option, searched in every namespace (Python scopes, proto
+    messages and fields, GraphQL types and fields, each folder's file names). Each meeting must be
+    refused, with the other answers of the combination it was found in, with a one-line reason.
     """
-    default = Template().default()
-    with _render(fuzz_setup, (default, {"resource": fuzzing.PROBE_RESOURCE})) as probe:
-        assert probe.refused is None, probe.refused
-        meeting = fuzzing.resources_meeting_fixed_names(probe.project)
-    assert {"base", "entity"} <= set(meeting), "the search finds the classes every project defines"
-    broken = []
-    for resource, places in meeting.items():
-        with _render(fuzz_setup, (default, {"resource": resource})) as rendering:
-            if rendering.refused is not None:
-                problem = fuzzing.refusal_problem(rendering.refused, rendering.answers)
-            else:
-                steps = verify(rendering.project, fuzz_setup.toolchain, only=FAST_CHECKS)
-                failed = [step.name for step in steps if not step.ok]
-                bindings = fuzzing.binding_problems(rendering.project)
-                problem = "; ".join(failed + bindings)
-            if problem:
-                broken.append(f"resource {resource!r} (meets {', '.join(places)}): {problem}")
-    assert not broken, "\n".join(broken)
+    naming = _import_path(ROOT / "extensions" / "naming.py", "_harness_test_generated_names")
+    found: set[tuple[str, str]] = set()
+    unrefused: dict[str, dict[str, str]] = {"resource": {}, "resource_plural": {}}
+    probes = fuzzing.covering([combination.without_names() for combination in Template().pairwise()])
+    for combination in probes:
+        with _render(fuzz_setup, (combination, dict(fuzzing.PROBES))) as probe:
+            assert probe.refused is None, probe.refused
+            meetings = fuzzing.answers_meeting_fixed_names(probe.project)
+            package = str(fuzzing.answers_file(probe.project)["package_name"])
+        found |= set(meetings)
+        for (question, answer), places in meetings.items():
+            if not fuzzing.refused_under(naming, combination, question, answer):
+                unrefused[question].setdefault(answer, fuzzing.generic_place(places[0], package))
+    # the search reaches every kind of namespace
+    kinds = [("resource", "base"), ("resource", "query"), ("resource_plural", "total"), ("resource_plural", "server")]
+    for meeting in kinds:
+        assert meeting in found, f"the probes no longer find {meeting}: the search lost a namespace"
+    if any(unrefused.values()):
+        complete = HARNESS_DIR / GENERATED_NAMES.name
+        complete.parent.mkdir(parents=True, exist_ok=True)
+        merged = {question: {**naming._GENERATED_NAMES[question], **new} for question, new in unrefused.items()}
+        complete.write_text(json.dumps(merged, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        pytest.fail(
+            f"accepted answers meet generated names: {unrefused}. The complete list is in {complete}:"
+            f" copy it to {GENERATED_NAMES.relative_to(ROOT)}",
+            pytrace=False,
+        )
+    # copier itself refuses one, with its one-line reason
+    with _render(fuzz_setup, (Template().default(), {"resource": "query"})) as rendering:
+        assert rendering.refused is not None, "copier accepted the resource 'query'"
+        assert fuzzing.refusal_problem(rendering.refused, rendering.answers) == ""
 
 
 # -- the sorted_imports filter (extensions/imports.py), which the first findings led to ---------

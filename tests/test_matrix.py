@@ -62,7 +62,7 @@ python_version:
 
 def make_template(tmp_path: Path, copier_yml: str = SYNTHETIC) -> Path:
     (tmp_path / "extensions").mkdir(parents=True)
-    for name in ("naming.py", "combinations.py", "options.py"):
+    for name in ("naming.py", "combinations.py", "options.py", *(path.name for path in ROOT.glob("extensions/*.json"))):
         shutil.copy(ROOT / "extensions" / name, tmp_path / "extensions" / name)
     (tmp_path / "copier.yml").write_text(textwrap.dedent(copier_yml), encoding="utf-8")
     return tmp_path

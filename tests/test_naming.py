@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import keyword
 import re
 import tomllib
 from email.headerregistry import Address, AddressHeader, HeaderRegistry
@@ -224,12 +223,6 @@ def test_identifier_errors(naming: ModuleType, value: str, fragment: str) -> Non
 )
 def test_malformed_name_message_gives_the_fixed_name(naming: ModuleType, check: str, value: str, example: str) -> None:
     assert f"(e.g. {example!r})" in getattr(naming, check)(value)
-
-
-def test_every_keyword_is_refused(naming: ModuleType) -> None:
-    for word in [*keyword.kwlist, *keyword.softkwlist]:
-        if word.isidentifier() and word.islower():
-            assert naming.package_name_error(word), word
 
 
 @pytest.mark.parametrize("value", ["json", "typing", "asyncio", "logging"])
