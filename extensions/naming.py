@@ -538,11 +538,25 @@ def _suggest(label: str, *candidates: str) -> str:
     return f"; try {' or '.join(good)}" if good else ""
 
 
+ZERO_WIDTH_JOINER = "\u200d"
+# What may stand between an emoji and the joiner: a variation selector, a skin tone.
+_EMOJI_MODIFIERS = frozenset({"\ufe0f", "\ufe0e", *map(chr, range(0x1F3FB, 0x1F400))})
+
+
+def _joins_emoji(value: str, position: int) -> bool:
+    """Whether the joiner at ``position`` stands between two emoji (symbols), as in 👩‍💻."""
+    before = value[:position].rstrip("".join(_EMOJI_MODIFIERS))
+    after = value[position + 1 :]
+    return bool(before and after) and unicodedata.category(before[-1]) == "So" == unicodedata.category(after[0])
+
+
 def text_error(value: str, label: str) -> str:
     """Rules for one-line free text (project_name, description, author_name): non-empty, bounded, printable."""
     if not value.strip():
         return f"{label} must not be empty."
     for position, char in enumerate(value):
+        if char == ZERO_WIDTH_JOINER and _joins_emoji(value, position):
+            continue  # 👩‍💻: one emoji drawn from several
         if unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}:
             return (
                 f"{label} {shown(value)} must be one line of printable text: "
@@ -555,12 +569,10 @@ def project_name_error(value: str) -> str:
     problem = text_error(value, "project_name")
     if problem:
         return problem
-    if not words(value):
-        return (
-            f"project_name {shown(value)} must contain at least one letter or digit with an ASCII form "
-            "(it derives project_slug and package_name; e.g. 'Orders Service')."
-        )
-    if not words(value)[0][0].isalpha():
+    first = next((char for char in value if char.isalnum()), "")
+    if not first:
+        return f"project_name {shown(value)} must contain at least one letter or digit (e.g. 'Orders Service')."
+    if not first.isalpha():
         return f"project_name {shown(value)} must start with a letter."
     width = display_width(python_string(value)) - 2
     if width > MAX_LENGTH["project_name"]:
@@ -586,6 +598,11 @@ def _too_long(value: str, label: str, hint: str = "") -> str:
 
 
 def project_slug_error(value: str) -> str:
+    if not value:
+        return (
+            "project_slug is empty: project_name has no letter or digit with an ASCII form to derive it "
+            "from; give project_slug (e.g. 'orders-service') and package_name."
+        )
     if not _KEBAB_SLUG.fullmatch(value):
         fixed = kebab(value)
         example = (

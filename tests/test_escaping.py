@@ -40,6 +40,14 @@ NASTY_ANSWERS: list[dict[str, Any]] = [
         "author_name": "= team",
         "author_email": "team@example.org",
     },
+    {  # no letter with an ASCII form: the derived names are given
+        "project_name": "日本語サービス",
+        "project_slug": "nihongo-service",
+        "package_name": "nihongo_service",
+        "description": "Team 👩\u200d💻 and 🏳\ufe0f\u200d🌈 service",
+        "author_name": "山田 太郎",
+        "author_email": "taro@example.jp",
+    },
 ]
 
 # Any of these audit events while importing the package means an answer ran as code.

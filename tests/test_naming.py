@@ -248,6 +248,24 @@ def test_project_name_and_slug(naming: ModuleType) -> None:
         assert "must be kebab-case" in naming.project_slug_error(bad), bad
 
 
+def test_a_name_of_non_latin_letters_is_accepted_and_asks_for_the_derived_names(naming: ModuleType) -> None:
+    assert naming.project_name_error("日本語サービス") == ""
+    derived = naming.kebab("日本語サービス")
+    assert derived == ""
+    assert "give project_slug" in naming.project_slug_error(derived)
+    assert naming.project_slug_error("nihongo-service") == ""
+
+
+@pytest.mark.parametrize("text", ["Team 👩\u200d💻 service", "🏳\ufe0f\u200d🌈 pride", "👩🏽\u200d🚀"])
+def test_a_joiner_inside_an_emoji_sequence_is_text(naming: ModuleType, text: str) -> None:
+    assert naming.description_error(text) == ""
+
+
+@pytest.mark.parametrize("text", ["a\u200db", "👩\u200d", "\u200d💻", "x \u200d y"])
+def test_a_joiner_outside_an_emoji_sequence_is_invisible(naming: ModuleType, text: str) -> None:
+    assert "invisible" in naming.description_error(text)
+
+
 def test_resource_checks(naming: ModuleType) -> None:
     assert naming.resource_error("item", "my_service") == ""
     assert naming.resource_error("order_line", "my_service") == ""
@@ -460,9 +478,15 @@ def test_names_are_transliterated_to_ascii(naming: ModuleType, value: str, snake
     assert naming.project_name_error(value) == ""
 
 
-@pytest.mark.parametrize("value", ["受注サービス", "🚀🚀", "—"])
-def test_names_that_fold_to_nothing_are_refused(naming: ModuleType, value: str) -> None:
-    assert "at least one letter or digit with an ASCII form" in naming.project_name_error(value)
+@pytest.mark.parametrize(("value", "has_letters"), [("受注サービス", True), ("🚀🚀", False), ("—", False)])
+def test_names_that_fold_to_nothing_need_a_slug_given(naming: ModuleType, value: str, has_letters: bool) -> None:
+    """A name of letters without an ASCII form is a name; its slug cannot be derived from it."""
+    assert naming.kebab(value) == ""
+    assert "give project_slug" in naming.project_slug_error(naming.kebab(value))
+    if has_letters:
+        assert naming.project_name_error(value) == ""
+    else:
+        assert "at least one letter or digit" in naming.project_name_error(value)
 
 
 @pytest.mark.parametrize("check", ["project_name_error", "description_error", "author_name_error"])
