@@ -42,10 +42,11 @@ nox.options.error_on_external_run = True
 ROOT = Path(__file__).resolve().parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 BENCH_DIR = ROOT / "bench"
-# pytest-xdist workers: one more than the cores (3 here), overridable (HARNESS_WORKERS=2). A
-# combination spends part of its time waiting on brokers, databases and worker processes: with
-# one worker per core, .ci/run kept 1.5 of 2 cores busy (docs/harness.md, "Speed").
-WORKERS = os.environ.get("HARNESS_WORKERS") or str((os.cpu_count() or 1) + 1)
+# pytest-xdist workers: two per core (4 here), overridable (HARNESS_WORKERS=2). A combination's
+# own tests keep about half a core busy (they wait on brokers, databases, worker processes and
+# the clock): with one worker per core .ci/run kept 1.5 of 2 cores busy, with three as well
+# (docs/harness.md, "Speed").
+WORKERS = os.environ.get("HARNESS_WORKERS") or str(2 * (os.cpu_count() or 1))
 ACTIONLINT = (
     "import sys; from pathlib import Path; from tests.actionlint import actionlint; "
     "sys.exit('\\n'.join(actionlint([Path(name) for name in sys.argv[1:]])) or None)"

@@ -2,7 +2,8 @@
 
 ``python -m tests.ci_summary DIR`` reads what ``.ci/run`` left in ``DIR`` (``HARNESS_REPORT_DIR``):
 
-- ``sessions.tsv``: one ``name<TAB>seconds<TAB>exit status`` line per nox session, written by .ci/run;
+- ``sessions.tsv``: one ``name<TAB>seconds<TAB>exit status[<TAB>started<TAB>ended]`` line per nox
+  session, written by .ci/run (epoch seconds: sessions that ran side by side count once in the total);
 - ``<session>.json``: the ``--harness-report`` of each session's pytest run (tests/conftest.py):
   every combination's steps and the slowest tests.
 
@@ -29,15 +30,27 @@ def _minutes(seconds: float) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
-def sessions(directory: Path) -> list[tuple[str, float, int]]:
+def sessions(directory: Path) -> list[tuple[str, float, int, tuple[float, float] | None]]:
+    """``(name, seconds, exit status, (started, ended) or None)`` of each session."""
     path = directory / "sessions.tsv"
     if not path.is_file():
         return []
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
-        name, seconds, status = line.split("\t")
-        rows.append((name, float(seconds), int(status)))
+        name, seconds, status, *span = line.split("\t")
+        rows.append((name, float(seconds), int(status), (float(span[0]), float(span[1])) if len(span) == 2 else None))
     return rows
+
+
+def wall_seconds(rows: Sequence[tuple[str, float, int, tuple[float, float] | None]]) -> float:
+    """The time the sessions took together: the union of their spans (side by side counts once)."""
+    spans = sorted(span for *_, span in rows if span is not None)
+    total = sum(seconds for _, seconds, _, span in rows if span is None)
+    end = float("-inf")
+    for started, ended in spans:
+        total += max(0.0, ended - max(started, end))
+        end = max(end, ended)
+    return total
 
 
 def reports(directory: Path) -> dict[str, dict[str, Any]]:
@@ -53,8 +66,8 @@ def reports(directory: Path) -> dict[str, dict[str, Any]]:
 def summary(directory: Path) -> list[str]:
     lines = ["", "== time report (.ci/run; docs/harness.md, 'Time budget')"]
     rows = sessions(directory)
-    total = sum(seconds for _, seconds, _ in rows)
-    for name, seconds, status in rows:
+    total = wall_seconds(rows)
+    for name, seconds, status, _ in rows:
         lines.append(f"   {name:<10} {_minutes(seconds):>6}  {'ok' if status == 0 else f'exit {status}'}")
     if rows:
         verdict = "within" if total <= BUDGET_SECONDS else "OVER" if total > LIMIT_SECONDS else "over"

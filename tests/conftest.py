@@ -78,11 +78,15 @@ OPT_IN_MARKERS = ("fuzz_deep", "bench_service")
 
 
 def _expected_minutes(item: pytest.Item) -> int:
-    """A rough cost of a test, for ordering: combinations by their services, the rest after them."""
+    """A rough cost of a test, for ordering: combinations by their services, the fuzzer's fast
+    tier (one test of a few minutes) with the longest, tests that render and check a project
+    with the shortest, the rest after them."""
     callspec = getattr(item, "callspec", None)
     combination = callspec.params.get("combination") if callspec is not None else None
     if not isinstance(combination, Combination):
-        return 0
+        if item.get_closest_marker("fuzz"):
+            return 3
+        return 1 if item.get_closest_marker("render") else 0
     queue = combination.get("task_queue") not in (None, "none")
     server = combination.get("database") in ("postgresql", "mysql")
     return 1 + 2 * queue + server

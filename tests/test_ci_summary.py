@@ -52,3 +52,12 @@ def test_other_tests_leave_out_the_combinations(tmp_path: Path) -> None:
 def test_an_empty_directory_prints_only_the_heading(tmp_path: Path) -> None:
     assert ci_summary.main([str(tmp_path)], out=lambda line: None) == 0
     assert len(ci_summary.summary(tmp_path)) == 2
+
+
+def test_sessions_side_by_side_count_once_in_the_total(tmp_path: Path) -> None:
+    rows = "lint\t10\t0\t1000\t1010\ntests\t1200\t0\t1010\t2210\n"
+    rows += "isolated\t60\t0\t2210\t2270\nfuzz\t150\t0\t2210\t2360\n"
+    (tmp_path / "sessions.tsv").write_text(rows, encoding="utf-8")
+    total = next(line for line in ci_summary.summary(tmp_path) if "total" in line)
+    assert "22:40" in total, "1360 s from the first start to the last end, not 1420"
+    assert "within the budget" in total
