@@ -19,3 +19,12 @@ class GrpcSettings(BaseSettings):
     grpc_max_message_bytes: int = Field(default=MAX_MESSAGE_BYTES, ge=1024)
     # Calls served at once; more wait (None: no limit but the event loop's).
     grpc_max_concurrent_calls: int | None = Field(default=None, ge=1)
+    # Server reflection (grpcurl, Postman, evans list and describe the services without the
+    # .proto files); None: served everywhere but in production, where it answers UNIMPLEMENTED.
+    grpc_reflection_enabled: bool | None = None
+
+    def grpc_reflection_served(self, environment: str) -> bool:
+        """Whether reflection is served: as asked, else everywhere but in production."""
+        if self.grpc_reflection_enabled is None:
+            return environment != "production"
+        return self.grpc_reflection_enabled
