@@ -21,7 +21,7 @@ from tests.matrix import ROOT
 BAD_ANSWERS: list[tuple[dict[str, Any], str, str]] = [
     ({"project_name": ""}, "project_name", "project_name must not be empty"),
     ({"project_name": "!!!"}, "project_name", "must contain at least one letter or digit"),
-    ({"project_name": "受注サービス"}, "project_name", "with an ASCII form"),
+    ({"project_name": "受注サービス"}, "project_slug", "give project_slug"),
     ({"project_name": "1st Service"}, "project_name", "must start with a letter"),
     ({"project_name": "Orders\nService"}, "project_name", "'\\n' at position 6 is a newline, control"),
     ({"project_name": "Orders\x1b[31m"}, "project_name", "must be one line of printable text"),
