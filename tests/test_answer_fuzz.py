@@ -317,7 +317,8 @@ def test_resources_and_plurals_meeting_generated_names_are_refused(fuzz_setup: F
     if any(unrefused.values()):
         complete = HARNESS_DIR / GENERATED_NAMES.name
         complete.parent.mkdir(parents=True, exist_ok=True)
-        merged = {question: {**naming._GENERATED_NAMES[question], **new} for question, new in unrefused.items()}
+        known = {"resource": naming.GENERATED_RESOURCE_NAMES, "resource_plural": naming.GENERATED_PLURAL_NAMES}
+        merged = {question: {**known[question], **new} for question, new in unrefused.items()}
         complete.write_text(json.dumps(merged, indent=1, sort_keys=True) + "\n", encoding="utf-8")
         pytest.fail(
             f"accepted answers meet generated names: {unrefused}. The complete list is in {complete}:"
