@@ -13,6 +13,7 @@ naming the question, or renders a project that must pass the checks below.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 import shlex
@@ -176,6 +177,7 @@ def nasty_text() -> st.SearchStrategy[str]:
     return st.lists(piece, min_size=1, max_size=6).map("".join)
 
 
+@functools.cache
 def reserved_names() -> st.SearchStrategy[str]:
     """Names a validator keeps a list of: the keywords and standard-library modules of every supported
     Python, every requirement set's import names, the generated modules and classes."""
